@@ -1,0 +1,15 @@
+"""Dasuhe case study: data, model, figures and report helpers.
+
+Modules (import what you need; nothing heavy is imported here):
+
+- :mod:`analysis.paths`     every path
+- :mod:`analysis.errors`    the exception types
+- :mod:`analysis.data`      load and validate the data package (facts, entities, assumptions)
+- :mod:`analysis.model`     the income model (pure, vectorised)
+- :mod:`analysis.scenarios` presets, sensitivity, Monte Carlo, 13-year paths
+- :mod:`analysis.style`     figure style, fonts and export
+- :mod:`analysis.figures`   one function per figure, the manifest
+- :mod:`analysis.tables`    publication tables
+- :mod:`analysis.site`      notebook execution and the offline preview
+"""
+__version__ = "0.1.0"

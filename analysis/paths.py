@@ -1,0 +1,46 @@
+"""Every path the project uses, in one place.
+
+Nothing else in the project builds paths from strings: import the constant from
+here. This module imports nothing from the rest of the project.
+
+Environment overrides (for tests and for CI, which keeps ``shared/`` beside the
+clone):
+
+- ``DASUHE_ARTICLE``: the article text (default ``../shared/sources/...``).
+- ``DASUHE_DATA_DIR``: the data package folder (default ``data/``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --- data package --------------------------------------------------------
+DATA_DIR = Path(os.environ.get("DASUHE_DATA_DIR", ROOT / "data"))
+DATAPACKAGE = DATA_DIR / "datapackage.json"
+SCHEMAS_DIR = DATA_DIR / "schemas"
+
+
+def data_file(name: str, data_dir: Path | None = None) -> Path:
+    """Path of a file of the data package (``facts.csv``, ``schemas/facts.json`` ...)."""
+    return Path(data_dir or DATA_DIR) / name
+
+
+# --- the primary source --------------------------------------------------
+SHARED_DIR = ROOT.parent / "shared"
+ARTICLE_NAME = "dasuhe-article-2018-06-04.txt"
+ARTICLE = Path(os.environ.get("DASUHE_ARTICLE", SHARED_DIR / "sources" / ARTICLE_NAME))
+
+# --- outputs ---------------------------------------------------------------
+FIGURES_DIR = ROOT / "figures"
+FIGURE_MANIFEST = FIGURES_DIR / "manifest.json"
+TABLES_DIR = ROOT / "tables"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+SITE_DIR = ROOT / "_site"
+QUARTO_CONFIG = ROOT / "_quarto.yml"
+REFERENCES_BIB = ROOT / "references.bib"
+BENCHMARKS_DIR = ROOT / "benchmarks"
+
+# --- caches (kept inside the project, never in $HOME) ----------------------
+CACHE_DIR = ROOT / ".cache"
