@@ -41,6 +41,12 @@ SITE_DIR = ROOT / "_site"
 QUARTO_CONFIG = ROOT / "_quarto.yml"
 REFERENCES_BIB = ROOT / "references.bib"
 BENCHMARKS_DIR = ROOT / "benchmarks"
+ANALYSIS_DIR = ROOT / "analysis"
+SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"
+REQUIREMENTS = ROOT / "requirements.txt"
+PYPROJECT = ROOT / "pyproject.toml"
 
 # --- caches (kept inside the project, never in $HOME) ----------------------
 CACHE_DIR = ROOT / ".cache"
+SITE_CACHE_DIR = CACHE_DIR / "site"  # offline preview: executed notebooks, stamps, font subsets
+FONTS_CACHE_DIR = CACHE_DIR / "fonts"  # CJK font copied here for Quarto's Typst (font-paths)
