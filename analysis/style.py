@@ -1,0 +1,386 @@
+"""Figure style and export: the ONE place for rcParams, fonts, palette, sizes and saving.
+
+Every figure of the project is drawn inside :func:`figure_style` (a
+``matplotlib.rc_context``; nothing is changed globally at import) on a
+:func:`new_figure`, framed by :func:`frame_figure` (title, subtitle and the
+source footer) and written by :func:`save_figure`.
+
+Fonts
+    Noto Sans SC (SIL Open Font Licence) from the ``pylopdf_fonts_zh_cn`` wheel
+    is registered explicitly and used for *both* languages, so an English and a
+    Chinese figure look alike; DejaVu Sans (matplotlib's own) is the fallback
+    for the odd symbol.  A glyph missing from both fonts is an error
+    (:class:`~analysis.errors.AnalysisError`), never silent tofu.
+
+Determinism
+    PNG without the ``Software`` stamp, PDF without dates or producer, SVG
+    without date and with a fixed ``svg.hashsalt``: identical inputs give
+    identical bytes.  PDF embeds the font as CID (``pdf.fonttype`` 42); SVG
+    keeps text as ``<text>`` (``svg.fonttype`` "none") and carries a subset of
+    the font as a WOFF2 ``@font-face`` inside the file, so the text stays
+    searchable and renders on machines without a CJK font.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import importlib.resources
+import io
+import re
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from xml.etree import ElementTree
+
+from analysis.errors import AnalysisError, ParameterError
+from analysis.io import atomic_path
+
+FONT_PACKAGE = "pylopdf_fonts_zh_cn"
+FONT_FILE = "NotoSansSC-Regular.otf"
+FONT_FAMILY = "Noto Sans SC"
+FALLBACK_FAMILY = "DejaVu Sans"
+SVG_FONT_STACK = f"'{FONT_FAMILY}', 'Noto Sans CJK SC', 'Source Han Sans SC', '{FALLBACK_FAMILY}', sans-serif"
+_MPL_SVG_STACK = f"'{FONT_FAMILY}', '{FALLBACK_FAMILY}', sans-serif"  # what matplotlib writes
+
+LANGUAGES = ("en", "zh")
+FORMATS = ("png", "svg", "pdf")
+PNG_DPI = 300
+SVG_HASHSALT = "dasuhe"
+
+# Okabe & Ito (2008) colour-blind-safe colours. The first three differ in
+# grey level (luma 87, 119, 162), so a greyscale print still tells them apart;
+# figures needing more categories add hatches (HATCHES).
+BLUE, VERMILLION, ORANGE = "#0072B2", "#D55E00", "#E69F00"
+GREEN, PURPLE, SKY = "#009E73", "#CC79A7", "#56B4E9"
+PALETTE = (BLUE, VERMILLION, ORANGE, GREEN, PURPLE, SKY)
+HATCHES = ("", "///", "...", "xx", "\\\\\\", "++")
+FACT_COLOUR = BLUE        # a quantity the article states
+ASSUMED_COLOUR = ORANGE   # a quantity that depends on model assumptions
+ASSUMED_HATCH = "///"
+NEUTRAL_COLOUR = "#9A9A9A"
+LIGHT_COLOUR = "#DDDDDD"
+TEXT_COLOUR = "#222222"
+SEQUENTIAL_CMAP = "cividis"
+
+
+@dataclass(frozen=True)
+class SizePreset:
+    """A figure size: width and height in inches and font sizes in points."""
+
+    name: str
+    width_in: float
+    height_in: float
+    font_pt: float
+    title_pt: float
+    small_pt: float
+    line_width_pt: float
+
+
+SIZES: dict[str, SizePreset] = {
+    preset.name: preset
+    for preset in (
+        SizePreset("web", 8.0, 5.0, 10.0, 13.0, 8.5, 1.4),
+        SizePreset("single-column", 3.5, 3.0, 7.0, 8.5, 6.0, 0.8),
+        SizePreset("double-column", 7.2, 4.5, 8.0, 10.0, 7.0, 1.0),
+        SizePreset("slide", 13.333, 7.5, 16.0, 22.0, 13.0, 2.2),
+    )
+}
+DEFAULT_SIZE = "web"
+DEFAULT_LANG = "en"
+
+
+def get_size(name: str) -> SizePreset:
+    """Return the size preset *name*; ParameterError naming the choices otherwise."""
+    if name not in SIZES:
+        raise ParameterError(f"size {name!r}: unknown size preset, choose one of {', '.join(SIZES)}")
+    return SIZES[name]
+
+
+def check_lang(lang: str) -> str:
+    """Return *lang* if it is a supported language; ParameterError otherwise."""
+    if lang not in LANGUAGES:
+        raise ParameterError(f"lang {lang!r}: unknown language, choose one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def check_format(fmt: str) -> str:
+    """Return *fmt* if it is a supported file format; ParameterError otherwise."""
+    if fmt not in FORMATS:
+        raise ParameterError(f"format {fmt!r}: unknown format, choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+# --- fonts ------------------------------------------------------------------
+def font_path() -> Path:
+    """Path of the bundled Noto Sans SC font file."""
+    return Path(str(importlib.resources.files(FONT_PACKAGE) / FONT_FILE))
+
+
+@functools.cache
+def register_fonts() -> str:
+    """Register Noto Sans SC with matplotlib (once per process); return its family name."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(font_path()))
+    return FONT_FAMILY
+
+
+def rc_params(size: SizePreset) -> dict:
+    """The rcParams of the house style at *size* (fonts, lines, export settings)."""
+    register_fonts()
+    from cycler import cycler
+
+    return {
+        "font.family": [FONT_FAMILY, FALLBACK_FAMILY],
+        "font.size": size.font_pt,
+        "axes.titlesize": size.font_pt,
+        "axes.labelsize": size.font_pt,
+        "xtick.labelsize": size.small_pt,
+        "ytick.labelsize": size.small_pt,
+        "legend.fontsize": size.small_pt,
+        "legend.frameon": False,
+        "axes.unicode_minus": False,
+        "text.parse_math": False,
+        "text.color": TEXT_COLOUR,
+        "axes.labelcolor": TEXT_COLOUR,
+        "axes.edgecolor": "#555555",
+        "xtick.color": "#444444",
+        "ytick.color": "#444444",
+        "axes.linewidth": size.line_width_pt * 0.6,
+        "lines.linewidth": size.line_width_pt,
+        "patch.linewidth": size.line_width_pt * 0.5,
+        "hatch.linewidth": size.line_width_pt * 0.5,
+        "hatch.color": "#FFFFFF",
+        "xtick.major.width": size.line_width_pt * 0.6,
+        "ytick.major.width": size.line_width_pt * 0.6,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": False,
+        "grid.color": "#E4E4E4",
+        "grid.linewidth": size.line_width_pt * 0.5,
+        "axes.prop_cycle": cycler(color=list(PALETTE)),
+        "image.cmap": SEQUENTIAL_CMAP,
+        "figure.dpi": 100,
+        "savefig.dpi": PNG_DPI,
+        "savefig.facecolor": "white",
+        "pdf.fonttype": 42,
+        "ps.fonttype": 42,
+        "svg.fonttype": "none",
+        "svg.hashsalt": SVG_HASHSALT,
+        "path.simplify": True,
+    }
+
+
+@contextmanager
+def figure_style(size: str | SizePreset = DEFAULT_SIZE) -> Iterator[SizePreset]:
+    """Context in which the house style is active; yields the size preset.
+
+    >>> with figure_style("single-column") as size:
+    ...     fig = new_figure(size)
+    """
+    import matplotlib
+
+    preset = size if isinstance(size, SizePreset) else get_size(size)
+    with matplotlib.rc_context(rc_params(preset)):
+        yield preset
+
+
+def new_figure(size: SizePreset, height_scale: float = 1.0):
+    """A new Figure (no pyplot state) of *size*, constrained layout, Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size.width_in, size.height_in * height_scale), layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.set_layout_engine("constrained", h_pad=0.04, w_pad=0.04)
+    return fig
+
+
+# --- text wrapping and the frame (title, subtitle, source footer) -----------
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
+_NO_LINE_START = set("，。、；：）》」』！？,.;:)%")
+
+
+def _text_width_px(fig, text: str, size_pt: float) -> float:
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()
+    prop = FontProperties(family=[FONT_FAMILY, FALLBACK_FAMILY], size=size_pt)
+    width, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+    return width
+
+
+def wrap_text(fig, text: str, size_pt: float, width_in: float) -> list[str]:
+    """Split *text* into lines no wider than *width_in* at *size_pt*.
+
+    Breaks at spaces in English and between characters in Chinese (never
+    before closing punctuation); explicit newlines are kept.
+    """
+    max_px = width_in * fig.dpi
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in _TOKENS.findall(paragraph):
+            candidate = line + token
+            fits = _text_width_px(fig, candidate.rstrip(), size_pt) <= max_px
+            if fits or not line.strip() or token in _NO_LINE_START:
+                line = candidate
+            else:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+        lines.append(line.rstrip())
+    return lines
+
+
+def frame_figure(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "") -> None:
+    """Draw the title and subtitle above and the source line below the plot area.
+
+    The constrained-layout area shrinks to leave room, so nothing overlaps.
+    """
+    width_in, height_in = fig.get_size_inches()
+    margin_in = 0.06 + size.font_pt / 144
+    usable_in = width_in - 2 * margin_in
+    x = margin_in / width_in
+    top_in = margin_in * 0.8
+    for text, pt, weight, colour in (
+        (title, size.title_pt, "normal", TEXT_COLOUR),
+        (subtitle, size.small_pt, "normal", "#444444"),
+    ):
+        if not text:
+            continue
+        lines = wrap_text(fig, text, pt, usable_in)
+        fig.text(x, 1 - top_in / height_in, "\n".join(lines), ha="left", va="top",
+                 fontsize=pt, fontweight=weight, color=colour, linespacing=1.25)
+        top_in += len(lines) * pt * 1.25 / 72 + pt * 0.35 / 72
+    bottom_in = margin_in * 0.6
+    if source:
+        lines = wrap_text(fig, source, size.small_pt * 0.92, usable_in)
+        fig.text(x, bottom_in / height_in, "\n".join(lines), ha="left", va="bottom",
+                 fontsize=size.small_pt * 0.92, color="#555555", linespacing=1.25)
+        bottom_in += len(lines) * size.small_pt * 0.92 * 1.25 / 72 + size.small_pt * 0.4 / 72
+    top_in += size.font_pt * 0.3 / 72
+    fig.get_layout_engine().set(
+        rect=(0, bottom_in / height_in, 1, 1 - (top_in + bottom_in) / height_in)
+    )
+
+
+SOURCE_TEXT = {
+    "en": {
+        "source": "Source: {publisher}, {date}",
+        "facts": " (facts stated in the article)",
+        "assumptions": "; model assumptions: {labels} (see the assumptions table)",
+        "more": "{shown} and {more} more",
+        "sep": ", ",
+    },
+    "zh": {
+        "source": "资料来源：{publisher}，{date}",
+        "facts": "（文章所述事实）",
+        "assumptions": "；模型假设：{labels}（见假设表）",
+        "more": "{shown}等{total}项",
+        "sep": "、",
+    },
+}
+SOURCE_MAX_LABELS = 4
+
+
+def source_line(publisher: str, date: str, assumption_labels: list[str], lang: str,
+                uses_facts: bool = True) -> str:
+    """Build the footer from metadata: the article (publisher, date) and assumption labels.
+
+    >>> source_line("共产党员网", "2018-06-04", ["Price", "Yield"], "en")
+    'Source: 共产党员网, 2018-06-04 (facts stated in the article); model assumptions: Price, Yield (see the assumptions table)'
+    """
+    text = SOURCE_TEXT[check_lang(lang)]
+    line = text["source"].format(publisher=publisher, date=date)
+    if uses_facts:
+        line += text["facts"]
+    if assumption_labels:
+        labels = list(assumption_labels)
+        joined = text["sep"].join(labels[:SOURCE_MAX_LABELS])
+        if len(labels) > SOURCE_MAX_LABELS:
+            joined = text["more"].format(shown=joined, more=len(labels) - SOURCE_MAX_LABELS,
+                                         total=len(labels))
+        line += text["assumptions"].format(labels=joined)
+    return line
+
+
+# --- export -----------------------------------------------------------------
+SAVE_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+}
+_SVG_NS = "http://www.w3.org/2000/svg"
+
+
+def render_figure(fig, fmt: str) -> bytes:
+    """Render *fig* to bytes in *fmt* (png/svg/pdf), deterministically.
+
+    Raises AnalysisError when a glyph is missing from the fonts.
+    """
+    check_format(fmt)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"Glyph .* missing from font")
+        try:
+            fig.savefig(buffer, format=fmt, dpi=PNG_DPI, metadata=SAVE_METADATA[fmt])
+        except UserWarning as exc:
+            raise AnalysisError(f"figure text: {exc}") from None
+    data = buffer.getvalue()
+    if fmt == "svg":
+        data = embed_svg_font(data)
+    return data
+
+
+def save_figure(fig, target: Path | str, fmt: str) -> Path:
+    """Write *fig* to *target* atomically in *fmt*; return the path."""
+    data = render_figure(fig, fmt)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def _svg_characters(svg: bytes) -> str:
+    root = ElementTree.fromstring(svg)
+    chars = {ch for element in root.iter(f"{{{_SVG_NS}}}text") for ch in "".join(element.itertext())}
+    return "".join(sorted(chars))
+
+
+def font_subset_woff2(characters: str) -> bytes:
+    """A WOFF2 subset of Noto Sans SC holding *characters* (deterministic bytes)."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["kern", "liga"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = subset.load_font(str(font_path()), options, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=characters)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
+
+
+def embed_svg_font(svg: bytes) -> bytes:
+    """Insert a WOFF2 subset of the font as ``@font-face`` into matplotlib's SVG.
+
+    The text stays ``<text>``; its font stack names Noto Sans SC first, then
+    the usual system names of the same design.
+    """
+    characters = _svg_characters(svg)
+    if not characters.strip():
+        return svg
+    woff2 = base64.b64encode(font_subset_woff2(characters)).decode("ascii")
+    style = (
+        '<style type="text/css">@font-face{font-family:"' + FONT_FAMILY + '";'
+        f'src:url(data:font/woff2;base64,{woff2}) format("woff2");}}</style>\n'
+    ).encode("ascii")
+    svg = svg.replace(_MPL_SVG_STACK.encode(), SVG_FONT_STACK.encode())
+    match = re.search(rb"<svg[^>]*>\s*", svg)
+    return svg[: match.end()] + style + svg[match.end():]
