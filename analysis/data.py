@@ -270,7 +270,8 @@ def _check_foreign_keys(data_dir: Path, name: str, file: str, rows: list[dict]) 
                 raise _fail(file, line, ",".join(cols), f"{shown!r} not found in {target}.{','.join(target_cols)}")
 
 
-def _check_fact_provenance(file: str, rows: list[dict], paragraphs: list[str]) -> None:
+def _check_provenance(file: str, rows: list[dict], paragraphs: list[str]) -> None:
+    """Paragraph in range, quote verbatim in it, and (for facts) the value agrees with the quote."""
     for line, row in enumerate(rows, start=2):
         number = row["source_paragraph"]
         if number > len(paragraphs):
@@ -278,9 +279,43 @@ def _check_fact_provenance(file: str, rows: list[dict], paragraphs: list[str]) -
         quote = row["source_quote"]
         if quote not in paragraphs[number - 1]:
             raise _fail(file, line, "source_quote", f"{quote!r} does not occur verbatim in article paragraph {number}")
-        problem = check_value_against_quote(row["value"], row["unit"], row["qualifier"], quote)
-        if problem:
-            raise _fail(file, line, "value", problem)
+        if {"value", "unit", "qualifier"} <= row.keys():
+            problem = check_value_against_quote(row["value"], row["unit"], row["qualifier"], quote)
+            if problem:
+                raise _fail(file, line, "value", problem)
+
+
+def _expected_unit(column: str, units: list[str]) -> str | None:
+    """The unit a ``<stem>_fact_id`` column's name promises (``area_mu_fact_id`` -> ``mu``), or None."""
+    stem = column.removesuffix("_fact_id")
+    matches = [u for u in units if stem == u or stem.endswith("_" + u)]
+    return max(matches, key=len) if matches else None
+
+
+def _check_cross_table(data_dir: Path, name: str, file: str, rows: list[dict], article: Path) -> None:
+    """Rules that need the facts: unit promised by ``<stem>_fact_id`` names; ``x-occursIn*`` fields."""
+    fields = _schema(data_dir, name)["fields"]
+    fact_columns = [f["name"] for f in fields if f["name"].endswith("_fact_id")]
+    needs_facts = fact_columns or any("x-occursInFactValue" in f for f in fields)
+    facts = {}
+    if needs_facts and name != "facts":
+        facts = {r["fact_id"]: r for r in _validated(data_dir, "facts", article)[0]}
+        units = next(f for f in _schema(data_dir, "facts")["fields"] if f["name"] == "unit")["constraints"]["enum"]
+    for line, row in enumerate(rows, start=2):
+        for column in fact_columns:
+            unit = _expected_unit(column, units)
+            if row[column] is not None and unit and facts[row[column]]["unit"] != unit:
+                raise _fail(file, line, column, f"fact {row[column]!r} has unit {facts[row[column]]['unit']}, column expects {unit}")
+        for field in fields:
+            text = row[field["name"]]
+            if text is None:
+                continue
+            other = field.get("x-occursIn")
+            if other and text not in (row[other] or ""):
+                raise _fail(file, line, field["name"], f"{text!r} does not occur in {other} {row[other]!r}")
+            other = field.get("x-occursInFactValue")
+            if other and row[other] is not None and text not in facts[row[other]]["value"]:
+                raise _fail(file, line, field["name"], f"{text!r} does not occur in the value of fact {row[other]!r}")
 
 
 def check_value_against_quote(value: str, unit: str, qualifier: str, quote: str) -> str | None:
@@ -322,13 +357,14 @@ class Check:
 def _validated(data_dir: Path, name: str, article: Path) -> tuple[tuple[dict, ...], Check]:
     file, rows, names = _read_checked(data_dir, name)
     _check_foreign_keys(data_dir, name, file, rows)
+    _check_cross_table(data_dir, name, file, rows, article)
     message = "schema ok"
     if "source_quote" in names and "source_paragraph" in names:
         paragraphs = read_article_paragraphs(article)
         if paragraphs is None:
             message += f"; provenance SKIPPED (article not found: {article})"
         else:
-            _check_fact_provenance(file, rows, paragraphs)
+            _check_provenance(file, rows, paragraphs)
             message += f"; provenance ok against {len(paragraphs)} article paragraphs"
     for fk in _schema(data_dir, name).get("foreignKeys", []):
         target = fk["reference"].get("resource") or name
@@ -424,6 +460,23 @@ def fact_value(fact_id: str, data_dir: Path | str | None = None) -> float:
     if isinstance(found.value, str):
         raise DataValidationError(f"facts.csv: row -, column value: fact {fact_id!r} is not numeric (unit {found.unit})")
     return found.value
+
+
+def with_fact_values(frame: pd.DataFrame, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """A copy of an entity table with each ``<stem>_fact_id`` column resolved to a float column ``<stem>``.
+
+    ``area_mu_fact_id`` -> ``area_mu``; the plain ``fact_id`` column is left as it is. Missing ids give NaN.
+    """
+    numbers = load_facts(data_dir).set_index("fact_id")["value_number"]
+    out = frame.copy()
+    for column in [c for c in frame.columns if c.endswith("_fact_id")]:
+        out[column.removesuffix("_fact_id")] = frame[column].map(numbers).astype("float64")
+    return out
+
+
+def count_unnamed_villages(data_dir: Path | str | None = None) -> int:
+    """Villages the article counts but does not name: fact villages_total minus the rows of villages.csv."""
+    return int(fact_value("villages_total", data_dir)) - len(load_table("villages", data_dir))
 
 
 def validate_package(data_dir: Path | str | None = None, article: Path | str | None = None) -> list[Check]:
