@@ -1,0 +1,256 @@
+"""The model's parameters: facts of the article plus the assumptions table.
+
+Every number the model uses comes from ``data/``: the facts table (through
+:func:`analysis.data.fact_value`) or ``data/assumptions.csv`` (through
+:func:`analysis.data.load_assumptions`). This module names them, checks them and
+bundles them into one frozen :class:`Parameters` object.
+
+>>> p = get_parameters("base", price_yuan_per_kg=60)        # doctest: +SKIP
+>>> p.replace(subsidy_fraction=0.4).subsidy_fraction        # doctest: +SKIP
+0.4
+
+Bad values raise :class:`~analysis.errors.ParameterError` with one line naming the
+parameter, the value and the allowed range, e.g. ``price_yuan_per_kg=-5: must be >= 0``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.data import fact, fact_value, load_assumptions
+from analysis.errors import DataValidationError, ParameterError
+
+PRESETS = ("low", "base", "high")
+ASSUMPTIONS_FILE = "data/assumptions.csv"
+FIRST_DATA_LINE = 2  # CSV line of the first data row (header = line 1), as in analysis.data
+
+# Parameters taken from the facts table: name -> (fact_id, label_en, label_zh).
+FACT_PARAMETERS: dict[str, tuple[str, str, str]] = {
+    "segments": ("tianfu_segments_for_poor", "Segments managed for poor households", "为贫困户代理经营的菌段"),
+    "village_share": ("profit_share_villages", "Villages' share of the profit", "十个村的利润分成"),
+    "households": ("poor_households_registered", "Registered poor households", "建档立卡贫困户"),
+    "persons": ("poor_persons_registered", "Registered poor persons", "建档立卡贫困人口"),
+    "segments_produced": ("tianfu_segments_produced", "Segments produced by the enterprise", "菌包厂生产菌段"),
+    "contract_years": ("tianfu_contract_years", "Contract length", "合作协议年限"),
+    "investment_stated_yuan": ("tianfu_investment_yuan", "Enterprise investment (stated minimum)", "企业投资(下限)"),
+    "land_rent_yuan_per_mu": ("tianfu_land_rent_yuan_per_mu", "Land price per mu", "每亩土地流转价格"),
+    "land_transferred_mu": ("tianfu_land_transferred_mu", "Land transferred", "土地流转面积"),
+    "long_term_workers": ("tianfu_long_term_workers", "Long-term workers", "长期工"),
+    "temporary_workers_max_per_day": ("tianfu_temporary_workers_max_per_day", "Temporary workers per day (peak)",
+                                      "临时用工(最高每日)"),
+    "cooperative_monthly_income_yuan": ("cooperative_monthly_income_yuan", "Cooperative income per month (one couple)",
+                                        "合作社月收入(一对夫妻)"),
+}
+
+# Parameters taken from data/assumptions.csv (its ``name`` column must list exactly these).
+ASSUMPTION_NAMES: tuple[str, ...] = (
+    "yield_kg_per_segment", "price_yuan_per_kg", "cost_yuan_per_segment", "subsidy_fraction",
+    "poverty_line_yuan", "temp_work_days_per_season", "temp_workers_mean_share_of_peak", "daily_wage_yuan",
+    "poor_share_of_temporary_labour", "long_term_wage_yuan_per_year", "poor_share_of_long_term_jobs",
+    "land_rent_period_years", "poor_share_of_transferred_land", "cooperative_months_per_year",
+    "discount_rate", "price_cv", "yield_cv", "enterprise_own_margin_ratio", "investment_above_stated_share",
+)
+
+SETTABLE: tuple[str, ...] = tuple(FACT_PARAMETERS) + ASSUMPTION_NAMES
+
+# Range rules: a share lies in [0, 1]; a positive parameter is > 0; every other one is >= 0.
+SHARES = frozenset({
+    "village_share", "subsidy_fraction", "temp_workers_mean_share_of_peak", "poor_share_of_temporary_labour",
+    "poor_share_of_long_term_jobs", "poor_share_of_transferred_land",
+})
+POSITIVE = frozenset({"households", "persons", "contract_years", "land_rent_period_years", "poverty_line_yuan"})
+
+
+def format_number(value: float) -> str:
+    """A number as users typed it: ``5`` for 5.0, ``0.05`` for 0.05, ``2000000`` (never ``2e+06``)."""
+    value = float(value)
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def _rule_error(name: str, value: float) -> str | None:
+    """The broken rule for one value of parameter *name*, or None."""
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if name in SHARES and not 0 <= value <= 1:
+        return "must be between 0 and 1"
+    if name in POSITIVE and value <= 0:
+        return "must be > 0"
+    if value < 0:
+        return "must be >= 0"
+    return None
+
+
+def to_number(name: str, value) -> float:
+    """*value* as a float, or ParameterError ``name=value: must be a number``."""
+    if isinstance(value, bool):
+        raise ParameterError(f"{name}={value}: must be a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}={value}: must be a number") from None
+
+
+def check_value(name: str, value) -> float:
+    """The value of parameter *name* as a float, checked against its range rule.
+
+    Raises ParameterError (``unknown parameter 'x': choose one of ...``, ``x=abc: must be a
+    number``, ``price_yuan_per_kg=-5: must be >= 0``, ``village_share=1.5: must be between 0 and 1``,
+    ``households=0: must be > 0``).
+    """
+    if name not in SETTABLE:
+        raise ParameterError(f"unknown parameter {name!r}: choose one of {', '.join(SETTABLE)}")
+    number = to_number(name, value)
+    broken = _rule_error(name, number)
+    if broken:
+        raise ParameterError(f"{name}={format_number(number)}: {broken}")
+    return number
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Every input of the model, one float per settable name; validated on construction.
+
+    Raises :class:`~analysis.errors.ParameterError` when a value breaks its range rule or
+    ``persons < households`` (``persons=100: must be >= households (243)``).
+    """
+
+    # facts of the article
+    segments: float
+    village_share: float
+    households: float
+    persons: float
+    segments_produced: float
+    contract_years: float
+    investment_stated_yuan: float
+    land_rent_yuan_per_mu: float
+    land_transferred_mu: float
+    long_term_workers: float
+    temporary_workers_max_per_day: float
+    cooperative_monthly_income_yuan: float
+    # assumptions (data/assumptions.csv)
+    yield_kg_per_segment: float
+    price_yuan_per_kg: float
+    cost_yuan_per_segment: float
+    subsidy_fraction: float
+    poverty_line_yuan: float
+    temp_work_days_per_season: float
+    temp_workers_mean_share_of_peak: float
+    daily_wage_yuan: float
+    poor_share_of_temporary_labour: float
+    long_term_wage_yuan_per_year: float
+    poor_share_of_long_term_jobs: float
+    land_rent_period_years: float
+    poor_share_of_transferred_land: float
+    cooperative_months_per_year: float
+    discount_rate: float
+    price_cv: float
+    yield_cv: float
+    enterprise_own_margin_ratio: float
+    investment_above_stated_share: float
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            object.__setattr__(self, field.name, check_value(field.name, getattr(self, field.name)))
+        if self.persons < self.households:
+            raise ParameterError(
+                f"persons={format_number(self.persons)}: must be >= households ({format_number(self.households)})"
+            )
+
+    def replace(self, **changes: float) -> "Parameters":
+        """A validated copy with *changes* applied; ParameterError for an unknown name or a bad value."""
+        for name in changes:
+            if name not in SETTABLE:
+                check_value(name, changes[name])  # raises the 'unknown parameter' error
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, float]:
+        """``{name: value}`` in SETTABLE order."""
+        return {name: getattr(self, name) for name in SETTABLE}
+
+
+def check_assumption_table(table: pd.DataFrame) -> None:
+    """Cross-column rules for the assumptions table (the schema checks types and enums).
+
+    Rows must name exactly the model's assumptions (ASSUMPTION_NAMES), with low <= base <= high
+    and each of low, base, high inside the parameter's range. Raises DataValidationError
+    ``data/assumptions.csv: row <n>, column <col>: <rule>`` (n = CSV line, header = 1).
+    """
+    names = list(table["name"])
+    for position, name in enumerate(names):
+        row = position + FIRST_DATA_LINE
+        if name not in ASSUMPTION_NAMES:
+            raise DataValidationError(
+                f"{ASSUMPTIONS_FILE}: row {row}, column name: unknown assumption {name!r} (the model has no such parameter)"
+            )
+        values = table.iloc[position]
+        for column in ("low", "base", "high"):
+            broken = _rule_error(name, float(values[column]))
+            if broken:
+                raise DataValidationError(f"{ASSUMPTIONS_FILE}: row {row}, column {column}: {broken}")
+        if not values["low"] <= values["base"] <= values["high"]:
+            raise DataValidationError(f"{ASSUMPTIONS_FILE}: row {row}, column base: must lie between low and high")
+    missing = [name for name in ASSUMPTION_NAMES if name not in names]
+    if missing:
+        raise DataValidationError(
+            f"{ASSUMPTIONS_FILE}: row -, column name: missing assumption {missing[0]!r} (the model needs it)"
+        )
+
+
+def assumption_table(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """``data/assumptions.csv`` validated (schema by analysis.data, cross-column rules here), indexed by name."""
+    table = load_assumptions(data_dir)
+    check_assumption_table(table)
+    return table
+
+
+def preset_values(preset: str = "base", data_dir: Path | str | None = None) -> dict[str, float]:
+    """``{name: value}`` for every settable name: facts, and the *preset* column of the assumptions."""
+    if preset not in PRESETS:
+        raise ParameterError(f"preset={preset}: choose one of {', '.join(PRESETS)}")
+    values = {name: fact_value(fact_id, data_dir) for name, (fact_id, _, _) in FACT_PARAMETERS.items()}
+    table = assumption_table(data_dir)
+    values.update({name: float(table.at[name, preset]) for name in ASSUMPTION_NAMES})
+    return values
+
+
+def get_parameters(preset: str = "base", **overrides: float) -> Parameters:
+    """The parameters of a preset (``low``, ``base`` or ``high`` column of the assumptions table;
+    facts from the facts table) with *overrides* applied.
+
+    Raises :class:`~analysis.errors.ParameterError` for an unknown preset or parameter, a
+    non-number or a value out of range, e.g. ``unknown parameter 'foo': choose one of ...``,
+    ``price_yuan_per_kg=-5: must be >= 0``, ``village_share=1.5: must be between 0 and 1``,
+    ``persons=100: must be >= households (243)``, ``households=0: must be > 0``.
+    """
+    values = preset_values(preset)
+    for name, value in overrides.items():
+        values[name] = check_value(name, value)
+    return Parameters(**values)
+
+
+def parameter_table() -> pd.DataFrame:
+    """Every parameter with its provenance: name, label_en, label_zh, unit, low, base, high,
+    kind ('fact' or 'assumption'), source (fact_id or source_id), qualifier (facts only).
+
+    Facts have low = base = high = the article's value.
+    """
+    rows = []
+    for name, (fact_id, label_en, label_zh) in FACT_PARAMETERS.items():
+        found = fact(fact_id)
+        rows.append({"name": name, "label_en": label_en, "label_zh": label_zh, "unit": found.unit,
+                     "low": found.value, "base": found.value, "high": found.value,
+                     "kind": "fact", "source": fact_id, "qualifier": found.qualifier})
+    table = assumption_table()
+    for name in ASSUMPTION_NAMES:
+        row = table.loc[name]
+        rows.append({"name": name, "label_en": row["label_en"], "label_zh": row["label_zh"], "unit": row["unit"],
+                     "low": float(row["low"]), "base": float(row["base"]), "high": float(row["high"]),
+                     "kind": "assumption", "source": row["source_id"], "qualifier": ""})
+    frame = pd.DataFrame(rows)
+    return frame.astype({"low": "float64", "base": "float64", "high": "float64"})

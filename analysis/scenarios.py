@@ -1,0 +1,545 @@
+"""Scenarios on the income model: presets, sensitivity, break-even grid, Monte Carlo,
+the 13-year contract paths and the enterprise's payback; and three commands:
+
+    python -m analysis scenario [--preset low|base|high] [--set NAME=VALUE ...] [--json]
+    python -m analysis sensitivity [--preset P] [--set NAME=VALUE ...] [--output NAME] [--json]
+    python -m analysis montecarlo --draws N [--seed S] [--preset P] [--set NAME=VALUE ...] [--json]
+
+Presets take the low, base or high column of every row of ``data/assumptions.csv``
+(not "pessimistic"/"optimistic": a low cost raises profit). Bad input raises
+:class:`~analysis.errors.ParameterError` (exit 2, one line on stderr).
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import model
+from analysis.errors import ParameterError
+from analysis.parameters import (
+    ASSUMPTION_NAMES, PRESETS, SETTABLE, Parameters, assumption_table, check_value, format_number,
+    get_parameters, parameter_table, to_number,
+)
+
+DEFAULT_SEED = 20180604  # any fixed integer; this one is the article's date
+DEFAULT_THRESHOLD_SHARES = (0.10, 0.25, 0.50)  # per-person transfer as a share of the poverty line
+QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
+GRID_MARGIN_SHARE = 0.25  # the break-even grid spans each assumption's low-high widened by this share
+CHUNK_DRAWS = 200_000  # Monte Carlo draws evaluated at once (bounds memory)
+EXACT_QUANTILE_MAX_DRAWS = 1_000_000  # above this, quantiles come from fine histograms (bounded memory)
+HISTOGRAM_BINS = 1 << 16
+SOBOL_BINS = 32  # equal-probability bins of each input for first-order indices
+SAMPLES_KEPT = 10_000
+MC_OUTPUTS: tuple[str, ...] = (
+    "per_person_yuan", "per_household_yuan", "share_of_poverty_line", "households_pool_yuan", "village_pool_yuan",
+    "enterprise_yuan", "profit_yuan", "revenue_yuan",
+)
+SOBOL_OUTPUT = "per_person_yuan"
+
+
+# --- presets, sensitivity, grid ----------------------------------------------------------------------
+
+def presets_table() -> pd.DataFrame:
+    """One row per preset (low, base, high): column ``preset`` then every key of :func:`model.season`."""
+    rows = [{"preset": preset, **model.season(get_parameters(preset))} for preset in PRESETS]
+    return pd.DataFrame(rows)
+
+
+def _check_output(output: str) -> str:
+    if output not in model.SEASON_OUTPUTS:
+        raise ParameterError(f"output={output}: choose one of {', '.join(model.SEASON_OUTPUTS)}")
+    return output
+
+
+def sensitivity(p: Parameters | None = None, output: str = "per_person_yuan") -> pd.DataFrame:
+    """One-at-a-time sensitivity of a season output to each assumption over its low-high range.
+
+    Each assumption in turn is set to its low and its high value, all others staying at *p*
+    (default: the base preset). Columns: parameter, label_en, label_zh, unit, low, base, high
+    (of the table), output_low, output_high, output_base, swing = |output_high - output_low|;
+    sorted by swing, largest first (ties keep table order). Assumptions that do not enter the
+    season (wages, discount rate...) have swing 0.
+    """
+    p = p or get_parameters("base")
+    output = _check_output(output)
+    table = assumption_table()
+    output_base = model.season(p)[output]
+    rows = []
+    for name in ASSUMPTION_NAMES:
+        row = table.loc[name]
+        at_low = model.season(p.replace(**{name: row["low"]}))[output]
+        at_high = model.season(p.replace(**{name: row["high"]}))[output]
+        rows.append({"parameter": name, "label_en": row["label_en"], "label_zh": row["label_zh"],
+                     "unit": row["unit"], "low": float(row["low"]), "base": float(row["base"]),
+                     "high": float(row["high"]), "output_low": at_low, "output_high": at_high,
+                     "output_base": output_base, "swing": abs(at_high - at_low)})
+    frame = pd.DataFrame(rows)
+    return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _widened_range(name: str, n: int) -> np.ndarray:
+    row = assumption_table().loc[name]
+    low, high = float(row["low"]), float(row["high"])
+    margin = (high - low) * GRID_MARGIN_SHARE
+    return np.linspace(max(low - margin, 0.0), high + margin, n)
+
+
+def break_even_grid(p: Parameters | None = None, prices=None, yields=None, n: int = 41) -> pd.DataFrame:
+    """Season outputs over a price x yield grid (long format, price outer, yield inner).
+
+    Columns: price_yuan_per_kg, yield_kg_per_segment, profit_yuan, per_person_yuan,
+    share_of_poverty_line. Default axes: *n* points over each assumption's low-high widened by
+    GRID_MARGIN_SHARE of the range on each side. Other inputs from *p* (default base preset).
+    """
+    p = p or get_parameters("base")
+    if int(n) < 2:
+        raise ParameterError(f"n={n}: must be an integer >= 2")
+    prices = _widened_range("price_yuan_per_kg", int(n)) if prices is None else np.asarray(prices, dtype=float)
+    yields = _widened_range("yield_kg_per_segment", int(n)) if yields is None else np.asarray(yields, dtype=float)
+    for name, axis in (("price_yuan_per_kg", prices), ("yield_kg_per_segment", yields)):
+        for value in axis:
+            check_value(name, value)
+    price_grid, yield_grid = np.meshgrid(prices, yields, indexing="ij")
+    inputs = model.season_inputs(p) | {"price_yuan_per_kg": price_grid, "yield_kg_per_segment": yield_grid}
+    out = model.season_arrays(**inputs)
+    return pd.DataFrame({
+        "price_yuan_per_kg": price_grid.ravel(), "yield_kg_per_segment": yield_grid.ravel(),
+        "profit_yuan": out["profit_yuan"].ravel(), "per_person_yuan": out["per_person_yuan"].ravel(),
+        "share_of_poverty_line": out["share_of_poverty_line"].ravel(),
+    })
+
+
+# --- Monte Carlo ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """The summary of a Monte Carlo run.
+
+    quantiles: output, q05, q25, q50, q75, q95, mean (one row per MC_OUTPUTS).
+    threshold_probabilities: threshold_share, threshold_yuan, probability that the per-person
+    transfer reaches threshold_share x poverty line.
+    samples: the first ``keep`` draws (varied inputs and MC_OUTPUTS), for plotting.
+    first_order: parameter, label_en, label_zh, output, first_order_index (variance share of
+    per_person_yuan explained by each varied input alone; binning estimator).
+    varied: the inputs drawn; exact_quantiles: False when histograms were used (draws above
+    EXACT_QUANTILE_MAX_DRAWS; error below 1/65536 of each output's range).
+    """
+
+    draws: int
+    seed: int
+    quantiles: pd.DataFrame
+    threshold_probabilities: pd.DataFrame
+    samples: pd.DataFrame
+    first_order: pd.DataFrame
+    varied: tuple[str, ...]
+    exact_quantiles: bool
+
+
+def check_count(name: str, value, minimum: int) -> int:
+    """*value* as an integer >= *minimum* (accepts '1000', 1e6); ParameterError naming it otherwise."""
+    rule = f"must be an integer >= {minimum}" if minimum != 1 else "must be an integer > 0"
+    try:
+        number = float(value) if not isinstance(value, (int, np.integer)) else int(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}={value}: {rule}") from None
+    if isinstance(value, bool) or not math.isfinite(number) or number != int(number) or number < minimum:
+        raise ParameterError(f"{name}={value}: {rule}")
+    return int(number)
+
+
+def _triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    """Inverse CDF of the triangular distribution (low, mode, high) at uniforms *u*."""
+    width = high - low
+    split = (mode - low) / width
+    left = low + np.sqrt(u * width * (mode - low))
+    right = high - np.sqrt((1.0 - u) * width * (high - mode))
+    return np.where(u < split, left, right)
+
+
+def _varied_inputs(fixed: tuple[str, ...]) -> list[tuple[int, str, str, float, float, float]]:
+    """(stream index, name, distribution, low, base, high) of each season input the Monte Carlo draws."""
+    table = assumption_table()
+    varied = []
+    for index, name in enumerate(ASSUMPTION_NAMES):
+        row = table.loc[name]
+        if (name in model.SEASON_INPUTS and name not in fixed and row["distribution"] != "fixed"
+                and row["low"] < row["high"]):
+            varied.append((index, name, row["distribution"], float(row["low"]), float(row["base"]),
+                           float(row["high"])))
+    return varied
+
+
+def _output_bounds(p: Parameters, varied) -> dict[str, tuple[float, float]]:
+    """Min and max of each MC output over the corners of the varied inputs' box.
+
+    Every season output is monotone in each input, so its extremes lie on the corners.
+    """
+    corners = np.array(np.meshgrid(*[[low, high] for _, _, _, low, _, high in varied], indexing="ij"))
+    inputs = model.season_inputs(p) | {v[1]: corners[i].ravel() for i, v in enumerate(varied)}
+    out = model.season_arrays(**inputs)
+    return {name: (float(np.min(out[name])), float(np.max(out[name]))) for name in MC_OUTPUTS}
+
+
+def _histogram_quantiles(counts: np.ndarray, low: float, high: float, qs) -> list[float]:
+    if high <= low:
+        return [low for _ in qs]
+    cumulative = np.cumsum(counts)
+    width = (high - low) / len(counts)
+    result = []
+    for q in qs:
+        target = q * cumulative[-1]
+        b = int(np.searchsorted(cumulative, target, side="left"))
+        before = cumulative[b - 1] if b else 0
+        inside = (target - before) / counts[b] if counts[b] else 0.0
+        result.append(low + (b + inside) * width)
+    return result
+
+
+def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = None, thresholds=None,
+                keep: int = SAMPLES_KEPT, fixed: tuple[str, ...] = (), chunk: int = CHUNK_DRAWS,
+                progress: bool = False) -> MonteCarloResult:
+    """Seeded Monte Carlo of one season over the assumptions' distributions.
+
+    Each season input with a non-fixed distribution (and not named in *fixed*) is drawn from
+    its triangular (mode = base) or uniform law on low-high; everything else is taken from *p*
+    (default: base preset). Each input has its own PCG64 stream (spawned from *seed* by its
+    position in the assumptions table), so results do not depend on *chunk* (sums may differ
+    in the last bits). Memory is bounded by *chunk*; above EXACT_QUANTILE_MAX_DRAWS draws the
+    quantiles come from 65,536-bin histograms between analytic bounds.
+    *thresholds*: shares of the poverty line (default DEFAULT_THRESHOLD_SHARES).
+
+    Raises ParameterError for draws <= 0, a negative seed or keep, or a threshold outside 0-1.
+    """
+    draws = check_count("draws", draws, 1)
+    seed = check_count("seed", seed, 0)
+    keep = min(check_count("keep", keep, 0), draws)
+    chunk = check_count("chunk", chunk, 1)
+    shares = tuple(DEFAULT_THRESHOLD_SHARES if thresholds is None else thresholds)
+    for share in shares:
+        value = to_number("threshold_share", share)
+        if not 0 <= value <= 1:
+            raise ParameterError(f"threshold_share={format_number(value)}: must be between 0 and 1")
+    p = p or get_parameters("base")
+    varied = _varied_inputs(tuple(fixed))
+    streams = np.random.SeedSequence(seed).spawn(len(ASSUMPTION_NAMES))
+    generators = {name: np.random.Generator(np.random.PCG64(streams[index])) for index, name, *_ in varied}
+    exact = draws <= EXACT_QUANTILE_MAX_DRAWS
+    stored = {name: np.empty(draws) for name in MC_OUTPUTS} if exact else {}
+    bounds = {} if exact else _output_bounds(p, varied)
+    histograms = {name: np.zeros(HISTOGRAM_BINS, dtype=np.int64) for name in bounds}
+    sums = dict.fromkeys(MC_OUTPUTS, 0.0)
+    reached = np.zeros(len(shares), dtype=np.int64)
+    bin_sums = {name: np.zeros(SOBOL_BINS) for _, name, *_ in varied}
+    bin_counts = {name: np.zeros(SOBOL_BINS, dtype=np.int64) for _, name, *_ in varied}
+    sobol_sum_sq = 0.0
+    kept: list[pd.DataFrame] = []
+    fixed_inputs = model.season_inputs(p)
+
+    from tqdm import tqdm
+    with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
+        for start in range(0, draws, chunk):
+            n = min(chunk, draws - start)
+            inputs = dict(fixed_inputs)
+            bins = {}
+            for _, name, distribution, low, base, high in varied:
+                u = generators[name].random(n)
+                bins[name] = np.minimum((u * SOBOL_BINS).astype(np.int64), SOBOL_BINS - 1)
+                inputs[name] = (_triangular(u, low, base, high) if distribution == "triangular"
+                                else low + (high - low) * u)
+            out = model.season_arrays(**inputs)
+            for name in MC_OUTPUTS:
+                values = np.broadcast_to(out[name], (n,))
+                sums[name] += float(values.sum())
+                if exact:
+                    stored[name][start:start + n] = values
+                else:
+                    low, high = bounds[name]
+                    scale = HISTOGRAM_BINS / (high - low) if high > low else 0.0
+                    index = np.clip(((values - low) * scale).astype(np.int64), 0, HISTOGRAM_BINS - 1)
+                    histograms[name] += np.bincount(index, minlength=HISTOGRAM_BINS)
+            share_line = np.broadcast_to(out["share_of_poverty_line"], (n,))
+            reached += np.array([(share_line >= share).sum() for share in shares], dtype=np.int64)
+            y = np.broadcast_to(out[SOBOL_OUTPUT], (n,))
+            sobol_sum_sq += float((y * y).sum())
+            for name in bins:
+                bin_sums[name] += np.bincount(bins[name], weights=y, minlength=SOBOL_BINS)
+                bin_counts[name] += np.bincount(bins[name], minlength=SOBOL_BINS)
+            if start < keep:
+                take = min(n, keep - start)
+                kept.append(pd.DataFrame({**{name: np.broadcast_to(inputs[name], (n,))[:take] for _, name, *_ in varied},
+                                          **{name: np.broadcast_to(out[name], (n,))[:take] for name in MC_OUTPUTS}}))
+            bar.update(n)
+
+    rows = []
+    for name in MC_OUTPUTS:
+        if exact:
+            qs = np.quantile(stored[name], QUANTILES)
+            mean = float(stored[name].mean())
+        else:
+            qs = _histogram_quantiles(histograms[name], *bounds[name], QUANTILES)
+            mean = sums[name] / draws
+        rows.append({"output": name, **{f"q{round(q * 100):02d}": float(v) for q, v in zip(QUANTILES, qs)},
+                     "mean": mean})
+    threshold_probabilities = pd.DataFrame({
+        "threshold_share": [float(s) for s in shares],
+        "threshold_yuan": [float(s) * p.poverty_line_yuan for s in shares],
+        "probability": reached / draws,
+    })
+    samples_columns = [name for _, name, *_ in varied] + list(MC_OUTPUTS)
+    samples = (pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=samples_columns, dtype=float))
+    return MonteCarloResult(
+        draws=draws, seed=seed, quantiles=pd.DataFrame(rows), threshold_probabilities=threshold_probabilities,
+        samples=samples[samples_columns],
+        first_order=_first_order(varied, bin_sums, bin_counts, sums[SOBOL_OUTPUT], sobol_sum_sq, draws),
+        varied=tuple(name for _, name, *_ in varied), exact_quantiles=exact,
+    )
+
+
+def _first_order(varied, bin_sums, bin_counts, total, total_sq, draws) -> pd.DataFrame:
+    """First-order (main-effect) variance shares: Var(E[Y | X_i]) / Var(Y), X_i binned by probability."""
+    table = assumption_table()
+    mean = total / draws
+    variance = total_sq / draws - mean * mean
+    rows = []
+    for _, name, *_ in varied:
+        counts = bin_counts[name]
+        filled = counts > 0
+        bin_means = bin_sums[name][filled] / counts[filled]
+        explained = float((counts[filled] * (bin_means - mean) ** 2).sum() / draws)
+        index = explained / variance if variance > 0 else 0.0
+        rows.append({"parameter": name, "label_en": table.at[name, "label_en"], "label_zh": table.at[name, "label_zh"],
+                     "output": SOBOL_OUTPUT, "first_order_index": min(max(index, 0.0), 1.0)})
+    return pd.DataFrame(rows, columns=["parameter", "label_en", "label_zh", "output", "first_order_index"])
+
+
+# --- the contract over its years -------------------------------------------------------------------
+
+def _lognormal_factor(z: np.ndarray, cv: float) -> np.ndarray:
+    """Multiplicative shocks with mean 1 and coefficient of variation *cv* from standard normals *z*."""
+    sigma = math.sqrt(math.log1p(cv * cv))
+    return np.exp(sigma * z - sigma * sigma / 2.0)
+
+
+def contract_paths(p: Parameters | None = None, draws: int = 2000, seed: int = DEFAULT_SEED,
+                   years: int | None = None, quantiles=QUANTILES) -> pd.DataFrame:
+    """Year-by-year paths of the contract with price and yield varying across years.
+
+    Each year the price and the yield are the values of *p* times independent lognormal
+    shocks with mean 1 and coefficient of variation price_cv / yield_cv. *years* defaults to
+    the contract length (fact tianfu_contract_years). Present values discount year t by
+    (1 + discount_rate) ** t (end-of-year flows). Long format, one row per year x quantile
+    (pointwise quantiles across draws): year, quantile, village_pool_yuan, households_yuan,
+    enterprise_yuan, per_person_yuan, cumulative_village_pool_yuan, cumulative_households_yuan,
+    cumulative_enterprise_yuan, pv_cumulative_village_pool_yuan, pv_cumulative_households_yuan,
+    pv_cumulative_enterprise_yuan.
+    """
+    p = p or get_parameters("base")
+    draws = check_count("draws", draws, 1)
+    seed = check_count("seed", seed, 0)
+    years = check_count("years", int(p.contract_years) if years is None else years, 1)
+    rng = np.random.Generator(np.random.PCG64(seed))
+    price = p.price_yuan_per_kg * _lognormal_factor(rng.standard_normal((draws, years)), p.price_cv)
+    yield_ = p.yield_kg_per_segment * _lognormal_factor(rng.standard_normal((draws, years)), p.yield_cv)
+    out = model.season_arrays(**(model.season_inputs(p) | {"price_yuan_per_kg": price,
+                                                             "yield_kg_per_segment": yield_}))
+    discount = (1.0 + p.discount_rate) ** -np.arange(1, years + 1)
+    flows = {"village_pool_yuan": out["village_pool_yuan"], "households_yuan": out["households_pool_yuan"],
+             "enterprise_yuan": out["enterprise_yuan"]}
+    columns = dict(flows)
+    columns["per_person_yuan"] = out["per_person_yuan"]
+    for name, flow in flows.items():
+        columns[f"cumulative_{name}"] = np.cumsum(flow, axis=1)
+    for name, flow in flows.items():
+        columns[f"pv_cumulative_{name}"] = np.cumsum(flow * discount, axis=1)
+    qs = np.asarray(quantiles, dtype=float)
+    summary = {name: np.quantile(values, qs, axis=0) for name, values in columns.items()}  # (quantile, year)
+    year_index, quantile_index = np.meshgrid(np.arange(years), np.arange(len(qs)), indexing="ij")
+    frame = pd.DataFrame({"year": year_index.ravel() + 1, "quantile": qs[quantile_index.ravel()]})
+    for name, values in summary.items():
+        frame[name] = values[quantile_index.ravel(), year_index.ravel()]
+    return frame
+
+
+def enterprise_payback(p: Parameters | None = None) -> dict:
+    """The enterprise's simple payback on its investment, under labelled assumptions.
+
+    Investment = stated minimum x (1 + investment_above_stated_share). Yearly profit = its
+    share of the contract segments' profit + its own segments (produced minus those for poor
+    households) at enterprise_own_margin_ratio x the contract profit per segment - yearly land
+    rent; the same every year. payback_years = investment / yearly profit (inf if never);
+    npv_contract_yuan discounts the contract years at discount_rate.
+    """
+    p = p or get_parameters("base")
+    annual = model.enterprise_annual_profit(p)
+    investment = p.investment_stated_yuan * (1.0 + p.investment_above_stated_share)
+    profit = annual["annual_profit_yuan"]
+    years = np.arange(1, int(p.contract_years) + 1)
+    npv = -investment + float((profit * (1.0 + p.discount_rate) ** -years).sum())
+    return {
+        "investment_yuan": investment,
+        "own_segments": annual["own_segments"],
+        "contract_share_yuan": annual["contract_share_yuan"],
+        "own_profit_yuan": annual["own_profit_yuan"],
+        "land_rent_yuan": annual["land_rent_yuan"],
+        "annual_profit_yuan": profit,
+        "payback_years": investment / profit if profit > 0 else math.inf,
+        "contract_years": p.contract_years,
+        "npv_contract_yuan": npv,
+        "assumptions": {
+            "investment_above_stated_share": p.investment_above_stated_share,
+            "enterprise_own_margin_ratio": p.enterprise_own_margin_ratio,
+            "land_rent_period_years": p.land_rent_period_years,
+            "discount_rate": p.discount_rate,
+            "rules": "own segments earn the contract profit per segment times enterprise_own_margin_ratio; "
+                     "land rent is paid by the enterprise outside the cost per segment; "
+                     "every year equals the season of the given parameters",
+        },
+    }
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+OUTPUT_UNITS = {
+    "share_of_poverty_line": "share", "break_even_price_yuan_per_kg": "yuan/kg",
+    "break_even_price_yuan_per_jin": "yuan/jin", "break_even_yield_kg_per_segment": "kg/segment",
+    "price_yuan_per_jin": "yuan/jin", "profit_yuan_per_segment": "yuan/segment",
+}
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, float]:
+    """``['NAME=VALUE', ...]`` from ``--set`` as ``{name: float}``; ParameterError on bad syntax,
+    an unknown name or a non-number (ranges are checked when the Parameters are built)."""
+    values: dict[str, float] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError(f"--set {item!r}: expected NAME=VALUE with NAME one of the settable parameters")
+        if name not in SETTABLE:
+            check_value(name, text)  # raises the 'unknown parameter' error
+        values[name] = to_number(name, text.strip())
+    return values
+
+
+def _add_common(parser) -> None:
+    parser.add_argument("--preset", default="base", help="column of the assumptions table: low, base or high")
+    parser.add_argument("--set", dest="assignments", action="append", metavar="NAME=VALUE", default=[],
+                        help=f"override a parameter (repeatable); names: {', '.join(SETTABLE)}")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+
+def _parameters_from(args) -> tuple[Parameters, dict[str, float]]:
+    overrides = parse_assignments(args.assignments)
+    return get_parameters(args.preset, **overrides), overrides
+
+
+def _json_number(value):
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{key: _json_number(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False))
+
+
+def _format_value(value: float, unit: str) -> str:
+    if not math.isfinite(value):
+        return "undefined"
+    if unit in {"share", "ratio", "coefficient_of_variation", "rate_per_year", "kg_per_segment", "kg/segment"}:
+        return f"{value:,.4f}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def configure_scenario(parser) -> None:
+    """Options of ``python -m analysis scenario``."""
+    _add_common(parser)
+
+
+def run_scenario(args) -> int:
+    """Print one season under a preset and overrides (table, or one JSON object with --json)."""
+    p, overrides = _parameters_from(args)
+    result = model.season(p)
+    if args.json:
+        _print_json({"preset": args.preset, "overrides": overrides,
+                     **{k: _json_number(v) for k, v in result.items()}, "parameters": p.as_dict()})
+        return 0
+    units = parameter_table().set_index("name")
+    changed = ", ".join(f"{k}={format_number(v)}" for k, v in overrides.items()) or "none"
+    lines = [f"Tianfu contract, one season: preset {args.preset}; overrides: {changed}", "", "Inputs"]
+    for name in model.SEASON_INPUTS:
+        row = units.loc[name]
+        lines.append(f"  {name:<34}{_format_value(getattr(p, name), row['unit']):>18}  {row['unit']:<26}{row['kind']}")
+    lines += ["", "Outputs"]
+    for name, value in result.items():
+        unit = OUTPUT_UNITS.get(name, "yuan")
+        lines.append(f"  {name:<34}{_format_value(value, unit):>18}  {unit}")
+    print("\n".join(lines))
+    return 0
+
+
+def configure_sensitivity(parser) -> None:
+    """Options of ``python -m analysis sensitivity``."""
+    _add_common(parser)
+    parser.add_argument("--output", default="per_person_yuan", help="season output to vary (default per_person_yuan)")
+
+
+def run_sensitivity(args) -> int:
+    """Print the one-at-a-time sensitivity (table, or one JSON object with --json)."""
+    p, overrides = _parameters_from(args)
+    frame = sensitivity(p, args.output)
+    if args.json:
+        _print_json({"preset": args.preset, "overrides": overrides, "output": args.output, "rows": _records(frame)})
+        return 0
+    lines = [f"Sensitivity of {args.output} (preset {args.preset}; base {frame['output_base'].iloc[0]:,.2f})", "",
+             f"  {'parameter':<34}{'low':>12}{'high':>12}{'output_low':>16}{'output_high':>16}{'swing':>14}"]
+    for row in frame.itertuples(index=False):
+        lines.append(f"  {row.parameter:<34}{format_number(row.low):>12}{format_number(row.high):>12}"
+                     f"{row.output_low:>16,.2f}{row.output_high:>16,.2f}{row.swing:>14,.2f}")
+    print("\n".join(lines))
+    return 0
+
+
+def configure_montecarlo(parser) -> None:
+    """Options of ``python -m analysis montecarlo``."""
+    parser.add_argument("--draws", required=True, help="number of draws (integer > 0)")
+    parser.add_argument("--seed", default=str(DEFAULT_SEED), help=f"random seed (integer >= 0; default {DEFAULT_SEED})")
+    _add_common(parser)
+
+
+def run_montecarlo(args) -> int:
+    """Run the Monte Carlo; parameters named with --set are held fixed at their value."""
+    draws = check_count("draws", args.draws, 1)
+    seed = check_count("seed", args.seed, 0)
+    p, overrides = _parameters_from(args)
+    result = monte_carlo(draws, seed, p, fixed=tuple(overrides), progress=sys.stderr.isatty())
+    if args.json:
+        _print_json({"draws": result.draws, "seed": result.seed, "preset": args.preset, "overrides": overrides,
+                     "varied": list(result.varied), "exact_quantiles": result.exact_quantiles,
+                     "quantiles": _records(result.quantiles),
+                     "threshold_probabilities": _records(result.threshold_probabilities),
+                     "first_order": _records(result.first_order)})
+        return 0
+    lines = [f"Monte Carlo: {draws:,} draws, seed {seed}, preset {args.preset}; varied: {', '.join(result.varied)}", "",
+             f"  {'output':<24}" + "".join(f"{c:>14}" for c in ("q05", "q25", "q50", "q75", "q95", "mean"))]
+    for row in result.quantiles.to_dict("records"):
+        lines.append(f"  {row['output']:<24}" + "".join(f"{row[c]:>14,.4g}" for c in ("q05", "q25", "q50", "q75", "q95", "mean")))
+    lines += ["", "  P(per-person transfer >= share of the poverty line)"]
+    for row in result.threshold_probabilities.itertuples(index=False):
+        lines.append(f"    {row.threshold_share:>5.0%} ({row.threshold_yuan:,.0f} yuan): {row.probability:.4f}")
+    lines += ["", "  First-order variance shares of per_person_yuan"]
+    for row in result.first_order.itertuples(index=False):
+        lines.append(f"    {row.parameter:<30}{row.first_order_index:.3f}")
+    print("\n".join(lines))
+    return 0
