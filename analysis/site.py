@@ -1,0 +1,752 @@
+"""Build the website: Quarto where available, else an offline preview.
+
+``python -m analysis site`` (``make site``) runs, in order:
+
+1. validate the data package (invalid data stops everything, nothing is written);
+2. write figures (``figures/``) and tables (``tables/``);
+3. render the Quarto website into ``_site/`` when ``quarto`` is on PATH (or was installed once
+   with ``pip install quarto-cli``; that attempt is made at most once per machine and
+   remembered in ``.cache/quarto-cli-attempt.json``);
+4. otherwise build the **offline preview** into ``_site/``: every page of ``_quarto.yml``
+   executed (nbclient, a fresh kernel per page, pages in parallel), converted to HTML with
+   nbconvert's ``basic`` template, wrapped in one page template with a navigation and a
+   banner that says it is a preview, plus the downloads (data, figures, tables) and a subset
+   of Noto Sans SC as WOFF2 holding only the characters the pages use. No external reference.
+
+Caching (``.cache/site/``): every step is keyed on a SHA-256 of its inputs: the files of
+``data/``, of ``analysis/`` (code and site assets), ``requirements.txt``, ``pyproject.toml``
+and the article, plus for a page its notebook bytes and parameters. Unchanged inputs reuse
+the validation stamp, the figures/tables stamp, the executed notebooks and the built site,
+so a run with nothing changed only hashes files.
+
+The page list comes from ``website.sidebar.contents`` of ``_quarto.yml``.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Iterable
+
+from analysis import paths
+from analysis.errors import AnalysisError, ParameterError
+from analysis.io import write_bytes, write_text
+
+PREVIEW_BANNER = (
+    "Offline preview — not the Quarto site; to build the full site install Quarto "
+    "(https://quarto.org) and run make site"
+)
+PREVIEW_STAMP = ".preview-stamp.json"
+FONT_FAMILY = "Noto Sans SC"
+FONT_FILE = "NotoSansSC-Regular.otf"
+FONT_SUBSET_NAME = "NotoSansSC-subset.woff2"
+SITE_LIBS = "site_libs"
+QUARTO_ATTEMPT_NAME = "quarto-cli-attempt.json"
+PREPARED_ENV = "DASUHE_SITE_PREPARED"
+NOTEBOOK_TIMEOUT_S = 600
+DOWNLOAD_GLOBS = ("*.csv", "datapackage.json", "schemas/*.json")
+
+
+# --------------------------------------------------------------------------------------------
+# pages
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Page:
+    """One page of the site: its source (relative to the project root) and nav text."""
+
+    source: str
+    title: str
+    section: str | None = None
+
+    @property
+    def html_path(self) -> str:
+        """Output path of the page, relative to the site root (``notebooks/01-x.html``)."""
+        return str(Path(self.source).with_suffix(".html").as_posix())
+
+    @property
+    def depth(self) -> int:
+        """Number of folders between the site root and the page."""
+        return len(Path(self.source).parts) - 1
+
+
+def read_quarto_config(config_path: Path | None = None) -> dict:
+    """Parse ``_quarto.yml``; a missing or broken file is an AnalysisError."""
+    import yaml
+
+    config_path = Path(config_path or paths.QUARTO_CONFIG)
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AnalysisError(f"{config_path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise AnalysisError(f"{config_path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(config, dict):
+        raise AnalysisError(f"{config_path}: must be a YAML mapping")
+    return config
+
+
+def _walk_nav(items: Iterable, section: str | None, out: list[Page]) -> None:
+    for item in items or []:
+        if isinstance(item, str):
+            out.append(Page(item, Path(item).stem, section))
+        elif isinstance(item, dict) and "href" in item:
+            out.append(Page(item["href"], str(item.get("text") or Path(item["href"]).stem), section))
+        elif isinstance(item, dict) and "contents" in item:
+            _walk_nav(item["contents"], item.get("section", section), out)
+
+
+def read_pages(config_path: Path | None = None) -> list[Page]:
+    """The site's pages in sidebar order (front page first), from ``_quarto.yml``."""
+    config = read_quarto_config(config_path)
+    sidebar = (config.get("website") or {}).get("sidebar") or {}
+    if isinstance(sidebar, list):  # Quarto allows several sidebars
+        contents = [entry for bar in sidebar for entry in (bar.get("contents") or [])]
+    else:
+        contents = sidebar.get("contents") or []
+    pages: list[Page] = []
+    _walk_nav(contents, None, pages)
+    if not pages:
+        raise AnalysisError(f"{config_path or paths.QUARTO_CONFIG}: website.sidebar.contents lists no page")
+    return pages
+
+
+# --------------------------------------------------------------------------------------------
+# content hashing
+# --------------------------------------------------------------------------------------------
+def list_dependency_files(root: Path | None = None) -> list[Path]:
+    """Every file whose change must re-execute the pages: data/, analysis/, requirements, article."""
+    root = Path(root or paths.ROOT)
+    files: list[Path] = []
+    for folder in (paths.DATA_DIR, paths.ANALYSIS_DIR):
+        files += [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [p for p in (paths.REQUIREMENTS, paths.PYPROJECT, paths.ARTICLE) if p.is_file()]
+    return sorted(set(files))
+
+
+def hash_files(files: Iterable[Path], extra: str = "") -> str:
+    """SHA-256 over the names and bytes of *files* (sorted) and the string *extra*."""
+    digest = hashlib.sha256(extra.encode("utf-8"))
+    for path in sorted(Path(f) for f in files):
+        digest.update(str(path.as_posix()).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def hash_page(notebook: Path, dependencies_hash: str, parameters: dict | None = None) -> str:
+    """Cache key of one executed page: its notebook bytes, parameters and the dependencies."""
+    digest = hashlib.sha256()
+    digest.update(dependencies_hash.encode("ascii"))
+    digest.update(json.dumps(parameters or {}, sort_keys=True).encode("utf-8"))
+    digest.update(f"{sys.version_info[:2]}".encode("ascii"))
+    digest.update(Path(notebook).read_bytes())
+    return digest.hexdigest()
+
+
+def _read_stamp(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_stamp(path: Path, data: dict) -> None:
+    write_text(path, json.dumps(data, sort_keys=True, indent=1) + "\n")
+
+
+# --------------------------------------------------------------------------------------------
+# step 1-2: validate, figures, tables (cached on the dependency hash)
+# --------------------------------------------------------------------------------------------
+def _run_command(name: str, argv: list[str]) -> int:
+    """Run another ``python -m analysis`` command in-process (errors propagate as exceptions)."""
+    import importlib
+
+    from analysis.cli import COMMANDS, OneLineParser
+
+    module = importlib.import_module(COMMANDS[name][0])
+    parser = OneLineParser(prog=f"python -m analysis {name}")
+    getattr(module, f"configure_{name}")(parser)
+    return int(getattr(module, f"run_{name}")(parser.parse_args(argv)) or 0)
+
+
+def validate_data(dependencies_hash: str, cache_dir: Path) -> bool:
+    """Validate the data package unless this exact input set validated before; True if run."""
+    stamp = cache_dir / "validated.json"
+    if _read_stamp(stamp).get("hash") == dependencies_hash:
+        return False
+    from analysis.data import validate_package
+
+    validate_package()
+    _write_stamp(stamp, {"hash": dependencies_hash})
+    return True
+
+
+def write_outputs(dependencies_hash: str, cache_dir: Path) -> bool:
+    """Write figures/ and tables/ unless they were written from these inputs; True if run."""
+    stamp = cache_dir / "outputs.json"
+    if (
+        _read_stamp(stamp).get("hash") == dependencies_hash
+        and paths.FIGURE_MANIFEST.is_file()
+        and paths.TABLES_DIR.is_dir()
+    ):
+        return False
+    for name in ("figures", "tables"):
+        status = _run_command(name, [])
+        if status:
+            raise AnalysisError(f"python -m analysis {name} exited with status {status}")
+    _write_stamp(stamp, {"hash": dependencies_hash})
+    return True
+
+
+def prepare_site(dependencies_hash: str | None = None, cache_dir: Path | None = None) -> str:
+    """Steps 1-2: validate the data package, then write figures/ and tables/ (both cached).
+
+    Returns the dependency hash used. Invalid data raises before anything is written.
+    """
+    cache_dir = Path(cache_dir or paths.SITE_CACHE_DIR)
+    dependencies_hash = dependencies_hash or hash_files(list_dependency_files())
+    validate_data(dependencies_hash, cache_dir)
+    write_outputs(dependencies_hash, cache_dir)
+    return dependencies_hash
+
+
+def font_source() -> Path:
+    """Noto Sans SC (OFL) as shipped by the pylopdf-fonts-zh-cn wheel."""
+    from importlib.resources import files
+
+    path = Path(str(files("pylopdf_fonts_zh_cn") / FONT_FILE))
+    if not path.is_file():
+        raise AnalysisError(f"{path}: font not found; reinstall requirements.txt (pylopdf-fonts-zh-cn)")
+    return path
+
+
+def copy_typst_font() -> Path:
+    """Copy the CJK font into .cache/fonts/ (``font-paths`` of the Typst format)."""
+    source = font_source()
+    target = paths.FONTS_CACHE_DIR / FONT_FILE
+    if not target.is_file() or target.stat().st_size != source.stat().st_size:
+        write_bytes(target, source.read_bytes())
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# step 3: Quarto
+# --------------------------------------------------------------------------------------------
+def find_quarto(try_install: bool = True) -> str | None:
+    """Path of ``quarto``: on PATH, in the venv, or after one ``pip install quarto-cli``.
+
+    The install attempt runs at most once per machine (remembered in
+    ``.cache/quarto-cli-attempt.json``), with a short timeout; its failure is silent here.
+    """
+    found = shutil.which("quarto") or _venv_quarto()
+    if found or not try_install:
+        return found
+    attempt = paths.CACHE_DIR / QUARTO_ATTEMPT_NAME
+    if attempt.exists():
+        return None
+    print("site: quarto not found; trying `pip install quarto-cli` once (remembered in .cache/)")
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "quarto-cli"],
+            capture_output=True, text=True, timeout=90,
+        )
+        outcome = "ok" if result.returncode == 0 else f"pip exit status {result.returncode}"
+    except (subprocess.TimeoutExpired, OSError) as exc:
+        outcome = f"{type(exc).__name__}"
+    _write_stamp(attempt, {"outcome": outcome, "seconds": round(time.monotonic() - started, 1)})
+    return shutil.which("quarto") or _venv_quarto()
+
+
+def _venv_quarto() -> str | None:
+    candidate = Path(sys.executable).parent / "quarto"
+    return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
+
+
+def render_quarto(quarto: str) -> None:
+    """``quarto render`` the project into _site/ with the project's Python."""
+    env = dict(os.environ, QUARTO_PYTHON=os.environ.get("QUARTO_PYTHON", sys.executable))
+    env[PREPARED_ENV] = "1"
+    result = subprocess.run([quarto, "render"], cwd=paths.ROOT, env=env)
+    if result.returncode:
+        raise AnalysisError(f"quarto render exited with status {result.returncode}")
+
+
+# --------------------------------------------------------------------------------------------
+# step 4: offline preview
+# --------------------------------------------------------------------------------------------
+def execute_notebook(source: str, target: str, cwd: str, timeout: int = NOTEBOOK_TIMEOUT_S) -> float:
+    """Execute *source* top to bottom in a fresh ``python3`` kernel; write it to *target*.
+
+    Returns the seconds taken. A failing cell raises AnalysisError naming the notebook,
+    the cell and the exception.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    started = time.monotonic()
+    nb = nbformat.read(source, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": cwd}},
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no "running over TCP" notice per kernel
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        index = next(
+            (i for i, cell in enumerate(nb.cells) for out in cell.get("outputs", []) if out.get("output_type") == "error"),
+            None,
+        )
+        where = f"cell {index + 1}" if index is not None else "a cell"
+        raise AnalysisError(f"{source}: {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]) from None
+    write_text(target, nbformat.writes(nb))
+    return time.monotonic() - started
+
+
+def execute_pages(
+    pages: list[Page], root: Path, cache_dir: Path, dependencies_hash: str, jobs: int, use_cache: bool = True
+) -> dict[str, Path]:
+    """Executed notebook (cached) for every page; pages missing from the cache run in parallel."""
+    executed_dir = cache_dir / "executed"
+    todo: list[tuple[Page, Path]] = []
+    result: dict[str, Path] = {}
+    for page in pages:
+        source = root / page.source
+        if not source.is_file():
+            raise AnalysisError(f"{source}: page listed in _quarto.yml does not exist")
+        target = executed_dir / f"{hash_page(source, dependencies_hash)}.ipynb"
+        result[page.source] = target
+        if not (use_cache and target.is_file()):
+            todo.append((page, target))
+    if not todo:
+        return result
+    print(f"site: executing {len(todo)} notebook(s) with {min(jobs, len(todo))} worker(s)")
+    started = time.monotonic()
+    import nbclient  # noqa: F401  (imported once here; forked workers share it)
+    import nbformat  # noqa: F401
+
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
+        futures = {
+            page.source: pool.submit(execute_notebook, str(root / page.source), str(target), str((root / page.source).parent))
+            for page, target in todo
+        }
+        for name, future in futures.items():
+            seconds = future.result()
+            print(f"site:   {name} ({seconds:.1f} s)")
+    print(f"site: executed in {time.monotonic() - started:.1f} s")
+    return result
+
+
+_QUARTO_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
+
+
+def _apply_cell_options(nb) -> None:
+    """Honour Quarto cell options in the preview: ``echo``, ``output``, ``include`` (false)."""
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            kept.append(cell)
+            continue
+        lines = cell.source.splitlines()
+        options = {}
+        for line in lines:
+            match = _QUARTO_OPTION.match(line)
+            if not match:
+                break
+            options[match.group(1)] = match.group(2).lower()
+        if options.get("include") == "false":
+            continue
+        cell.source = "\n".join(lines[len(options):])
+        tags = set(cell.metadata.get("tags", []))
+        if options.get("echo") == "false":
+            tags.add("preview-remove-input")
+        if options.get("output") == "false":
+            tags.add("preview-remove-output")
+        cell.metadata["tags"] = sorted(tags)
+        kept.append(cell)
+    nb.cells = kept
+
+
+_HREF_NOTEBOOK = re.compile(r'(href=")(?![a-z]+:|/|#)([^"#?]*)\.(?:ipynb|qmd)([#?][^"]*)?"')
+
+
+def notebook_to_html(executed: Path, page: Page) -> tuple[str, dict[str, bytes]]:
+    """HTML fragment of an executed notebook and its extracted output files.
+
+    Output images are extracted to ``<stem>_files/`` next to the page; links to
+    ``.ipynb``/``.qmd`` pages become ``.html`` links, as Quarto does.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    nb = nbformat.read(str(executed), as_version=4)
+    _apply_cell_options(nb)
+    config = Config()
+    config.HTMLExporter.template_name = "basic"
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    config.ExtractOutputPreprocessor.enabled = True
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {"preview-remove-input"}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"preview-remove-output"}
+    exporter = HTMLExporter(config=config)
+    stem = Path(page.source).stem
+    body, resources = exporter.from_notebook_node(
+        nb, resources={"output_files_dir": f"{stem}_files", "unique_key": "output"}
+    )
+    return rewrite_notebook_links(body), dict(resources.get("outputs", {}))
+
+
+def rewrite_notebook_links(fragment: str) -> str:
+    """Relative links to ``.ipynb``/``.qmd`` pages point to their ``.html`` (as in Quarto)."""
+    return _HREF_NOTEBOOK.sub(lambda m: f'{m.group(1)}{m.group(2)}.html{m.group(3) or ""}"', fragment)
+
+
+def render_nav(pages: list[Page], current: Page) -> str:
+    """The navigation: every page, front page first, links relative to *current*."""
+    prefix = "../" * current.depth
+    parts, section = ["<ul>"], None
+    for page in pages:
+        if page.section != section:
+            if section is not None:
+                parts.append("</ul></li>")
+            if page.section is not None:
+                parts.append(f'<li class="nav-section"><span>{html.escape(page.section)}</span><ul>')
+            section = page.section
+        attrs = ' class="current" aria-current="page"' if page == current else ""
+        parts.append(f'<li><a href="{prefix}{page.html_path}"{attrs}>{html.escape(page.title)}</a></li>')
+    if section is not None:
+        parts.append("</ul></li>")
+    parts.append("</ul>")
+    return "".join(parts)
+
+
+def banner_html() -> str:
+    """The preview banner: PREVIEW_BANNER with the Quarto address as a plain link."""
+    url = "https://quarto.org"
+    before, after = PREVIEW_BANNER.split(f"({url})")
+    command = "make site"
+    after = after.replace(command, f"<code>{command}</code>")
+    return f'{html.escape(before)}(<a href="{url}">{url}</a>){after}'
+
+
+def render_page(body: str, page: Page, pages: list[Page], site_title: str) -> str:
+    """One complete preview page around a notebook's HTML fragment."""
+    template = Template((paths.SITE_ASSETS_DIR / "page.html").read_text(encoding="utf-8"))
+    prefix = "../" * page.depth
+    return template.substitute(
+        lang="en",
+        title=html.escape(page.title),
+        site_title=html.escape(site_title),
+        prefix=prefix,
+        site_libs=f"{prefix}{SITE_LIBS}",
+        banner=banner_html(),
+        nav=render_nav(pages, page),
+        body=body,
+    )
+
+
+def subset_font(text: str, cache_dir: Path) -> bytes:
+    """WOFF2 subset of Noto Sans SC holding the characters of *text* (cached, deterministic)."""
+    codepoints = sorted({ord(ch) for ch in text if ord(ch) >= 0x20} | set(range(0x20, 0x7F)))
+    key = hashlib.sha256((FONT_FILE + ",".join(map(str, codepoints))).encode("ascii")).hexdigest()
+    cached = cache_dir / "fonts" / f"{key}.woff2"
+    if cached.is_file():
+        return cached.read_bytes()
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.desubroutinize = True
+    font = TTFont(str(font_source()), recalcTimestamp=False, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=codepoints)
+    subsetter.subset(font)
+    font.flavor = "woff2"
+    buffer = io.BytesIO()
+    font.save(buffer, reorderTables=True)
+    data = buffer.getvalue()
+    write_bytes(cached, data)
+    return data
+
+
+def preview_css() -> str:
+    """Stylesheet of the preview: own CSS + Pygments classes for highlighted code."""
+    from pygments.formatters import HtmlFormatter
+
+    own = (paths.SITE_ASSETS_DIR / "preview.css").read_text(encoding="utf-8")
+    return own + "\n/* code highlighting (Pygments, default style) */\n" + HtmlFormatter().get_style_defs(".highlight") + "\n"
+
+
+def copy_downloads(out_dir: Path, data_dir: Path, figures_dir: Path, tables_dir: Path) -> list[Path]:
+    """Copy data CSVs, datapackage.json, schemas, figures/ and tables/ into the site."""
+    copied: list[Path] = []
+    for pattern in DOWNLOAD_GLOBS:
+        for source in sorted(data_dir.glob(pattern)):
+            target = out_dir / "data" / source.relative_to(data_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+            copied.append(target)
+    for name, folder in (("figures", figures_dir), ("tables", tables_dir)):
+        if folder.is_dir():
+            shutil.copytree(folder, out_dir / name, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".*", "__pycache__"))
+            copied.append(out_dir / name)
+    if paths.REFERENCES_BIB.is_file():
+        shutil.copy2(paths.REFERENCES_BIB, out_dir / paths.REFERENCES_BIB.name)
+    return copied
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """What a preview build did."""
+
+    out_dir: Path
+    pages: tuple[str, ...]
+    rebuilt: bool
+    seconds: float
+
+
+def build_preview(
+    pages: list[Page] | None = None,
+    *,
+    root: Path | None = None,
+    out_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    site_title: str | None = None,
+    dependencies_hash: str | None = None,
+    downloads: tuple[Path, Path, Path] | None = None,
+) -> PreviewResult:
+    """Build the offline preview of *pages* (default: _quarto.yml's) into *out_dir* (_site/).
+
+    Built in a temporary folder beside *out_dir*, then swapped in: an error leaves the old
+    site untouched. With nothing changed since the last build it returns at once
+    (``rebuilt=False``). *downloads* is ``(data_dir, figures_dir, tables_dir)``.
+    """
+    started = time.monotonic()
+    root = Path(root or paths.ROOT)
+    out_dir = Path(out_dir or paths.SITE_DIR)
+    cache_dir = Path(cache_dir or paths.SITE_CACHE_DIR)
+    pages = pages or read_pages()
+    if site_title is None:
+        site_title = str((read_quarto_config().get("website") or {}).get("title", "Site"))
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ParameterError(f"jobs={jobs}: must be >= 1")
+    dependencies_hash = dependencies_hash or hash_files(list_dependency_files(root))
+    data_dir, figures_dir, tables_dir = downloads or (paths.DATA_DIR, paths.FIGURES_DIR, paths.TABLES_DIR)
+    download_files = [p for p in (*figures_dir.rglob("*"), *tables_dir.rglob("*")) if p.is_file()] if figures_dir.is_dir() or tables_dir.is_dir() else []
+    site_key = hash_files(
+        download_files,
+        extra=dependencies_hash + json.dumps([[p.source, p.title, p.section, hash_page(root / p.source, dependencies_hash)] for p in pages]) + site_title,
+    )
+    stamp = out_dir / PREVIEW_STAMP
+    if use_cache and _read_stamp(stamp).get("key") == site_key:
+        return PreviewResult(out_dir, tuple(p.html_path for p in pages), False, time.monotonic() - started)
+
+    executed = execute_pages(pages, root, cache_dir, dependencies_hash, jobs, use_cache)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    build_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    try:
+        all_text = [PREVIEW_BANNER, site_title]
+        for page in pages:
+            body, outputs = notebook_to_html(executed[page.source], page)
+            page_html = render_page(body, page, pages, site_title)
+            all_text.append(page_html)
+            target = build_dir / page.html_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page_html, encoding="utf-8")
+            for name, data in sorted(outputs.items()):
+                (target.parent / name).parent.mkdir(parents=True, exist_ok=True)
+                (target.parent / name).write_bytes(data)
+        libs = build_dir / SITE_LIBS
+        (libs / "fonts").mkdir(parents=True)
+        (libs / "preview.css").write_text(preview_css(), encoding="utf-8")
+        (libs / "fonts" / FONT_SUBSET_NAME).write_bytes(subset_font("".join(all_text), cache_dir))
+        copy_downloads(build_dir, data_dir, figures_dir, tables_dir)
+        (build_dir / PREVIEW_STAMP).write_text(json.dumps({"key": site_key, "kind": "offline-preview"}) + "\n")
+        _swap_in(build_dir, out_dir)
+    finally:
+        if build_dir.exists():
+            shutil.rmtree(build_dir, ignore_errors=True)
+    return PreviewResult(out_dir, tuple(p.html_path for p in pages), True, time.monotonic() - started)
+
+
+def _swap_in(build_dir: Path, out_dir: Path) -> None:
+    """Replace *out_dir* by *build_dir* with two renames (the old site is removed after)."""
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        os.rmdir(old)
+        os.replace(out_dir, old)
+    os.replace(build_dir, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# references.bib
+# --------------------------------------------------------------------------------------------
+_BIB_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
+                "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _bib_escape(text: str) -> str:
+    return "".join(_BIB_SPECIAL.get(ch, ch) for ch in str(text).strip())
+
+
+def _first(row: dict, *names: str) -> str:
+    for name in names:
+        value = row.get(name)
+        if value is not None and str(value).strip() not in {"", "nan", "None"}:
+            return str(value).strip()
+    return ""
+
+
+def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...]) -> str:
+    fields: list[tuple[str, str]] = []
+    publisher = _first(row, "publisher", "publisher_zh")
+    author = _first(row, "author") or publisher  # an organisation as corporate author (braced)
+    if author:
+        fields.append(("author", "{" + _bib_escape(author) + "}"))
+    title = _first(row, "title", "title_zh", "title_en")
+    if title:
+        fields.append(("title", "{" + _bib_escape(title) + "}"))
+    title_en = _first(row, "title_en")
+    if title_en and title_en != title:
+        fields.append(("titleaddon", _bib_escape(title_en)))
+    organization = _first(row, "publisher_en") or (publisher if publisher != author else "")
+    if organization:
+        fields.append(("organization", _bib_escape(organization)))
+    date = _first(row, "date", "published", "date_published")
+    if date:
+        fields.append(("date", _bib_escape(date)))
+    url = _first(row, "url", "repost_url")
+    if url:
+        fields.append(("url", url if re.match(r"[a-z]+://", url) else f"http://{url}"))
+    accessed = _first(row, "accessed", "date_accessed")
+    if accessed:
+        fields.append(("urldate", _bib_escape(accessed)))
+    language = _first(row, "language")
+    if language:
+        fields.append(("langid", _bib_escape(language)))
+    notes = [_first(row, name) for name in note_fields]
+    notes = [n for n in notes if n]
+    if notes:
+        fields.append(("note", _bib_escape("; ".join(notes))))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@online{{{key},\n{body}\n}}\n"
+
+
+def render_references_bib(data_dir: Path | None = None) -> str:
+    """BibLaTeX text of the article (data/source.csv) and every assumption source.
+
+    Keys: ``source_id`` of each row (the article's row too, when its table has that column;
+    otherwise ``dasuhe_article_2018``). Deterministic: rows in file order.
+    """
+    import csv
+
+    data_dir = Path(data_dir or paths.DATA_DIR)
+    header = ("% Generated by `python -m analysis site --write-bib` from data/source.csv and\n"
+              "% data/assumption_sources.csv. Do not edit by hand: tests check it is up to date.\n\n")
+    entries: list[str] = []
+    seen: set[str] = set()
+    for name, default_key, notes in (
+        ("source.csv", "dasuhe_article_2018", ("licence_note", "license_note", "note")),
+        ("assumption_sources.csv", None, ("confidence_note", "note")),
+    ):
+        path = paths.data_file(name, data_dir)
+        if not path.is_file():
+            raise AnalysisError(f"{path}: file not found (needed for references.bib)")
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                key = _first(row, "source_id", "id", "key") or default_key
+                if not key or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_:-]*", key):
+                    raise AnalysisError(f"{path}: row {line}, column source_id: {key!r} is not a usable BibTeX key")
+                if key in seen:
+                    raise AnalysisError(f"{path}: row {line}, column source_id: duplicate key {key!r}")
+                seen.add(key)
+                row = dict(row)
+                if _first(row, "confidence") and name == "assumption_sources.csv":
+                    row["confidence_note"] = f"confidence: {_first(row, 'confidence')}"
+                entries.append(_bib_entry(key, row, notes))
+    return header + "\n".join(entries)
+
+
+def write_references_bib(data_dir: Path | None = None, target: Path | None = None) -> Path:
+    """Write references.bib (atomically) from the data package."""
+    return write_text(Path(target or paths.REFERENCES_BIB), render_references_bib(data_dir))
+
+
+# --------------------------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------------------------
+def configure_site(parser: argparse.ArgumentParser) -> None:
+    """Options of ``python -m analysis site``."""
+    parser.add_argument("--preview", action="store_true",
+                        help="build the offline preview even when Quarto is available")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="validate data, write figures/tables and the Typst font, then stop "
+                             "(Quarto's pre-render hook)")
+    parser.add_argument("--write-bib", action="store_true",
+                        help="regenerate references.bib from data/ and stop")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                        help="notebooks executed in parallel (default: number of CPUs)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="re-execute every notebook and rebuild everything")
+    parser.add_argument("--no-quarto-install", action="store_true",
+                        help="do not try `pip install quarto-cli` when quarto is missing")
+
+
+def run_site(args: argparse.Namespace) -> int:
+    """Build the site (see the module docstring). Returns 0."""
+    if args.jobs < 1:
+        raise ParameterError(f"--jobs={args.jobs}: must be >= 1")
+    if args.write_bib:
+        print(f"site: wrote {write_references_bib().relative_to(paths.ROOT)}")
+        return 0
+    if args.prepare_only and os.environ.get(PREPARED_ENV) == "1":
+        return 0
+    started = time.monotonic()
+    cache_dir = paths.SITE_CACHE_DIR
+    dependencies_hash = hash_files(list_dependency_files())
+    if args.no_cache:
+        for stamp in ("validated.json", "outputs.json"):
+            (cache_dir / stamp).unlink(missing_ok=True)
+    prepare_site(dependencies_hash, cache_dir)
+    if args.prepare_only:
+        copy_typst_font()
+        return 0
+    quarto = None if args.preview else find_quarto(try_install=not args.no_quarto_install)
+    if quarto:
+        copy_typst_font()
+        render_quarto(quarto)
+        print(f"site: Quarto website rendered into {paths.SITE_DIR.relative_to(paths.ROOT)}/ "
+              f"({time.monotonic() - started:.1f} s)")
+        return 0
+    result = build_preview(jobs=args.jobs, use_cache=not args.no_cache, dependencies_hash=dependencies_hash)
+    state = "built" if result.rebuilt else "up to date"
+    print(f"site: OFFLINE PREVIEW {state} in {result.out_dir.relative_to(paths.ROOT)}/ "
+          f"({len(result.pages)} pages, {time.monotonic() - started:.1f} s). "
+          "This is not the Quarto site.")
+    print("site: to build the full site (search, citations, cross-references, PDF), install Quarto "
+          "(https://quarto.org) and run make site")
+    return 0
