@@ -178,9 +178,11 @@ def _convert(text: str, field: dict):
             raise ValueError
         return int(text)
     if kind == "boolean":
-        if text not in {"true", "false"}:
+        true_values = field.get("trueValues", ["true", "True", "TRUE", "1"])
+        false_values = field.get("falseValues", ["false", "False", "FALSE", "0"])
+        if text not in true_values + false_values:
             raise ValueError
-        return text == "true"
+        return text in true_values
     raise ValueError(f"unsupported type {kind}")
 
 
@@ -282,7 +284,8 @@ def _check_provenance(file: str, rows: list[dict], paragraphs: list[str]) -> Non
         if {"value", "unit", "qualifier"} <= row.keys():
             problem = check_value_against_quote(row["value"], row["unit"], row["qualifier"], quote)
             if problem:
-                raise _fail(file, line, "value", problem)
+                column = "qualifier" if problem.startswith("qualifier ") else "value"
+                raise _fail(file, line, column, problem)
 
 
 def _expected_unit(column: str, units: list[str]) -> str | None:
@@ -331,7 +334,7 @@ def check_value_against_quote(value: str, unit: str, qualifier: str, quote: str)
         return f"{value!r} is not a number (unit {unit})"
     parsed = parse_quote_numbers(quote)
     same = [p for p in parsed if math.isclose(p.value, number, rel_tol=1e-12)]
-    shown = ", ".join(f"{p.value:g} {p.qualifier}" for p in parsed) or "no number"
+    shown = ", ".join(f"{p.value:.12g} {p.qualifier}" for p in parsed) or "no number"
     if not same:
         return f"{value} does not match its quote {quote!r} (parsed: {shown})"
     if not any(p.qualifier == qualifier for p in same):
@@ -350,7 +353,7 @@ class Check:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.table}: {self.rows} rows, {self.message}"
+        return f"{self.table}: {self.rows} row{'' if self.rows == 1 else 's'}, {self.message}"
 
 
 @functools.cache

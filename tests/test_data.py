@@ -1,0 +1,330 @@
+"""Tests of analysis/data.py: the normaliser, the facts against the article, the schema rules, the CLI."""
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analysis import data, paths
+from analysis.errors import DataValidationError
+
+ROOT = paths.ROOT
+
+
+def read_facts_raw() -> list[dict]:
+    """facts.csv as plain strings, independent of the loader."""
+    with paths.data_file("facts.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- the normaliser --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("quote", "expected"),
+    [
+        ("菌段200万段", [(200 * 10_000, "exact")]),
+        ("拿出80万段木耳份额", [(80 * 10_000, "exact")]),
+        ("投资500余万元", [(500 * 10_000, "at_least")]),
+        ("投资30多万元", [(30 * 10_000, "at_least")]),
+        ("十多万元的债务", [(10 * 10_000, "at_least")]),
+        ("每月收入近四千元", [(4 * 1000, "approximately")]),
+        ("企业占40%", [(40 / 100, "exact")]),
+        ("三个工作组", [(3, "exact")]),
+        ("每个组安排一名", [(1, "exact")]),
+        ("两个作用", [(2, "exact")]),
+        ("“双组长”", [(2, "exact")]),
+        ("绩效奖金减半", [(1 / 2, "exact")]),
+        ("最高达到200人/日", [(200, "at_most")]),
+        ("长期工40余人", [(40, "at_least")]),
+        ("三十道河", [(3 * 10, "exact")]),
+        ("贫困户243户690人", [(243, "exact"), (690, "exact")]),
+        ("2017年底,113户", [(2017, "exact"), (113, "exact")]),
+        ("没有数字", []),
+    ],
+)
+def test_parse_quote_numbers(quote, expected):
+    parsed = [(p.value, p.qualifier) for p in data.parse_quote_numbers(quote)]
+    assert len(parsed) == len(expected)
+    for (value, qualifier), (want_value, want_qualifier) in zip(parsed, expected):
+        assert math.isclose(value, want_value) and qualifier == want_qualifier
+
+
+@pytest.mark.parametrize(
+    ("numeral", "expected"),
+    [("十", 10), ("十五", 10 + 5), ("三十", 3 * 10), ("二百五十", 2 * 100 + 5 * 10), ("四千", 4 * 1000), ("两", 2)],
+)
+def test_parse_chinese_numeral(numeral, expected):
+    assert data.parse_chinese_numeral(numeral) == expected
+
+
+def test_check_value_against_quote_rules():
+    assert data.check_value_against_quote("5000000", "yuan", "at_least", "投资500余万元") is None
+    assert data.check_value_against_quote("500", "yuan", "at_least", "投资500余万元") == (
+        "500 does not match its quote '投资500余万元' (parsed: 5000000 at_least)"
+    )
+    assert data.check_value_against_quote("5000000", "yuan", "exact", "投资500余万元") == (
+        "qualifier exact does not match its quote '投资500余万元' (parsed: 5000000 at_least)"
+    )
+    assert data.check_value_against_quote("08-16", "month_day", "exact", "“8.16”水灾") is None
+    assert data.check_value_against_quote("08-17", "month_day", "exact", "“8.16”水灾") == (
+        "'08-17' does not match a month.day in its quote '“8.16”水灾'"
+    )
+    assert data.check_value_against_quote("长沙村", "text", "exact", "大堡村党员") == (
+        "'长沙村' does not occur in its quote '大堡村党员'"
+    )
+
+
+# --- the facts against the article -------------------------------------------------------------------
+
+def test_article_has_six_paragraphs_title_first_byline_second(article_paragraphs):
+    assert len(article_paragraphs) == 6
+    assert article_paragraphs[0].startswith("辽宁清原")
+    assert article_paragraphs[1].startswith("来源:共产党员网")
+
+
+def test_every_quote_occurs_verbatim_in_its_paragraph(article_paragraphs):
+    for row in read_facts_raw():
+        paragraph = int(row["source_paragraph"])
+        assert 1 <= paragraph <= len(article_paragraphs), row["fact_id"]
+        assert row["source_quote"] in article_paragraphs[paragraph - 1], row["fact_id"]
+        assert len(row["source_quote"]) <= 30, row["fact_id"]
+
+
+def test_every_numeric_value_equals_its_quote_after_normalisation(article_paragraphs):
+    numeric = [r for r in read_facts_raw() if r["unit"] not in data.NON_NUMERIC_UNITS]
+    assert len(numeric) == 46
+    for row in numeric:
+        parsed = data.parse_quote_numbers(row["source_quote"])
+        assert any(
+            math.isclose(p.value, float(row["value"])) and p.qualifier == row["qualifier"] for p in parsed
+        ), row["fact_id"]
+
+
+def test_facts_are_in_article_order(article_paragraphs):
+    rows = read_facts_raw()
+    keys = [(int(r["source_paragraph"]), article_paragraphs[int(r["source_paragraph"]) - 1].find(r["source_quote"])) for r in rows]
+    assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "value", "unit", "qualifier", "paragraph"),
+    [
+        ("villages_total", 10, "villages", "exact", 4),
+        ("dabao_fungus_area_mu", 35, "mu", "exact", 5),
+        ("changsha_ginseng_area_mu", 1500, "mu", "exact", 5),
+        ("changsha_ginseng_member_households", 26, "households", "exact", 5),
+        ("changsha_ginseng_households_out_of_poverty", 6, "households", "exact", 5),
+        ("tianfu_contract_years", 13, "years", "exact", 6),
+        ("tianfu_investment_yuan", 500 * 10_000, "yuan", "at_least", 6),
+        ("tianfu_land_rent_yuan_per_mu", 500, "yuan_per_mu", "exact", 6),
+        ("tianfu_land_transferred_mu", 180, "mu", "exact", 6),
+        ("tianfu_segments_produced", 200 * 10_000, "segments", "exact", 6),
+        ("tianfu_ground_fungus_area_mu", 150, "mu", "exact", 6),
+        ("tianfu_segments_for_poor", 80 * 10_000, "segments", "exact", 6),
+        ("poor_households_registered", 243, "households", "exact", 6),
+        ("poor_persons_registered", 690, "persons", "exact", 6),
+        ("tianfu_long_term_workers", 40, "persons", "at_least", 6),
+        ("tianfu_temporary_workers_max_per_day", 200, "persons_per_day", "at_most", 6),
+        ("profit_share_enterprise", 40 / 100, "share", "exact", 6),
+        ("profit_share_villages", 60 / 100, "share", "exact", 6),
+        ("households_out_of_poverty_2017", 113, "households", "exact", 6),
+        ("persons_income_increased_2017", 300, "persons", "at_least", 6),
+        ("cooperative_monthly_income_yuan", 4 * 1000, "yuan_per_month", "approximately", 5),
+        ("case_poultry_shed_investment_yuan", 30 * 10_000, "yuan", "at_least", 5),
+        ("case_debt_yuan", 10 * 10_000, "yuan", "at_least", 5),
+        ("working_groups", 3, "groups", "exact", 4),
+        ("village_cadre_bonus_factor_if_failed", 0.5, "ratio", "exact", 4),
+        ("sanshidaohe_party_members_renting", 6, "persons", "exact", 6),
+        ("sanshidaohe_houses_rented_households", 20, "households", "exact", 6),
+    ],
+)
+def test_required_facts(fact_id, value, unit, qualifier, paragraph):
+    found = data.fact(fact_id)
+    assert (found.value, found.unit, found.qualifier, found.source_paragraph) == (value, unit, qualifier, paragraph)
+    assert data.fact_value(fact_id) == value
+
+
+def test_dated_and_text_facts():
+    assert data.fact("households_out_of_poverty_2017").as_of == date(2017, 12, 31)
+    assert data.fact("persons_income_increased_2017").as_of == date(2017, 12, 31)
+    assert data.fact("source_date").value == "2018-06-04"
+    assert data.fact("source_date").source_paragraph == 2  # the byline is paragraph 2
+    assert data.fact("title_joint_forces").source_paragraph == 1
+    assert data.fact("flood_date").value == "08-16"
+    assert data.fact("enterprise_name").value == "天福菌业有限公司"
+
+
+def test_reconciliation_between_facts():
+    v = data.fact_value
+    assert v("profit_share_enterprise") + v("profit_share_villages") == pytest.approx(0.4 + 0.6)
+    assert v("profit_share_enterprise") + v("profit_share_villages") == pytest.approx(1.0)
+    assert v("households_out_of_poverty_2017") <= v("poor_households_registered")  # 113 <= 243
+    assert v("poor_persons_registered") / v("poor_households_registered") == pytest.approx(690 / 243)  # 2.8395...
+    assert round(v("poor_persons_registered") / v("poor_households_registered"), 2) == 2.84
+    assert v("tianfu_segments_for_poor") <= v("tianfu_segments_produced")  # 800,000 <= 2,000,000
+    assert v("tianfu_ground_fungus_area_mu") <= v("tianfu_land_transferred_mu")  # 150 <= 180 mu
+    assert v("changsha_ginseng_households_out_of_poverty") <= v("changsha_ginseng_member_households")  # 6 <= 26
+    assert v("villages_sharing_profit") == v("villages_total") == v("villages_administrative") == 10
+
+
+# --- entity tables -----------------------------------------------------------------------------------
+
+def test_villages_four_named_and_six_unnamed():
+    villages = data.load_table("villages")
+    assert villages["village_id"].tolist() == ["dabao", "changsha", "nantianmen", "sanshidaohe"]
+    assert villages["name_zh"].tolist() == ["大堡村", "长沙村", "南天门村", "三十道河村"]
+    assert data.count_unnamed_villages() == 10 - 4
+
+
+def test_organisation_children_match_counted_groups():
+    orgs = data.load_table("organisations")
+    working = orgs[(orgs["kind"] == "working_group") & (orgs["parent_org_id"] == "leadership_group")]
+    party_groups = orgs[(orgs["kind"] == "party_group") & (orgs["parent_org_id"] == "industry_party_branch")]
+    assert len(working) == data.fact_value("working_groups") == 3
+    assert len(party_groups) == data.fact_value("industry_party_branch_groups") == 3
+
+
+def test_with_fact_values_resolves_area_mu():
+    industries = data.with_fact_values(data.load_table("village_industries")).set_index(["village_id", "industry_id"])
+    assert industries.loc[("dabao", "black_fungus"), "area_mu"] == 35.0
+    assert industries.loc[("changsha", "field_ginseng"), "area_mu"] == 1500.0
+    assert math.isnan(industries.loc[("nantianmen", "rafting_tourism"), "area_mu"])
+
+
+def test_cases_keep_personal_names_inside_quotes_only():
+    cases = data.load_table("cases")
+    assert cases.shape == (5, 9)
+    for name in ["周亮升", "杨国江", "李伟", "孙叶梅"]:
+        assert cases["source_quote"].str.contains(name).any()
+        for column in ["case_id", "role_en", "role_zh", "story_en"]:
+            assert not cases[column].str.contains(name).any()
+
+
+# --- loader API ----------------------------------------------------------------------------------------
+
+def test_load_facts_types():
+    facts = data.load_facts()
+    assert facts.shape == (126, 13)
+    assert str(facts["source_paragraph"].dtype) == "int64"
+    assert str(facts["value_number"].dtype) == "float64"
+    by_id = facts.set_index("fact_id")
+    assert by_id.loc["tianfu_segments_for_poor", "value_number"] == 800_000.0
+    assert math.isnan(by_id.loc["enterprise_name", "value_number"])
+
+
+def test_unknown_and_text_fact_ids_raise_one_line():
+    with pytest.raises(DataValidationError) as info:
+        data.fact_value("no_such_fact")
+    assert str(info.value) == "facts.csv: row -, column fact_id: unknown fact_id 'no_such_fact'"
+    with pytest.raises(DataValidationError) as info:
+        data.fact_value("enterprise_name")
+    assert str(info.value) == "facts.csv: row -, column value: fact 'enterprise_name' is not numeric (unit text)"
+
+
+def test_load_assumptions_is_keyed_by_name():
+    if not paths.data_file("assumptions.csv").is_file():
+        pytest.skip("data/assumptions.csv not written yet")
+    assumptions = data.load_assumptions()
+    assert assumptions.index.tolist() == assumptions["name"].tolist()
+    assert assumptions.index.is_unique
+
+
+# --- each kind of bad input rejected with its exact message ---------------------------------------------
+
+@pytest.mark.parametrize(
+    ("file", "key", "column", "bad", "rule"),
+    [
+        ("facts.csv", "dabao_fungus_area_mu", "source_paragraph", "five", "'five' is not a valid integer"),
+        ("facts.csv", "dabao_fungus_area_mu", "unit", "", "missing required value"),
+        ("facts.csv", "dabao_fungus_area_mu", "qualifier", "about", "'about' is not one of: exact, at_least, approximately, at_most"),
+        ("facts.csv", "dabao_fungus_area_mu", "unit", "hectares", None),
+        ("facts.csv", "dabao_fungus_area_mu", "source_paragraph", "0", "0 is below minimum 1"),
+        ("facts.csv", "dabao_fungus_area_mu", "source_paragraph", "7", "7 is out of range 1-6 (article paragraphs)"),
+        ("facts.csv", "dabao_fungus_area_mu", "source_quote", "发展木耳36亩", "'发展木耳36亩' does not occur verbatim in article paragraph 5"),
+        ("facts.csv", "dabao_fungus_area_mu", "value", "36", "36 does not match its quote '入股发展木耳35亩' (parsed: 35 exact)"),
+        ("facts.csv", "tianfu_investment_yuan", "qualifier", "exact", "qualifier exact does not match its quote '该龙头企业投资500余万元' (parsed: 5000000 at_least)"),
+        ("facts.csv", "source_date", "as_of", "2017-13-01", "'2017-13-01' is not a valid date"),
+        ("villages.csv", "dabao", "fact_id", "no_such_fact", "'no_such_fact' not found in facts.fact_id"),
+        ("villages.csv", "dabao", "name_zh", "小堡村", "'小堡村' does not occur in the value of fact 'village_name_dabao'"),
+        ("village_industries.csv", "dabao", "area_mu_fact_id", "changsha_ginseng_member_households",
+         "fact 'changsha_ginseng_member_households' has unit households, column expects mu"),
+        ("organisations.csv", "wg_flood_control", "parent_org_id", "no_such_org", "'no_such_org' not found in organisations.org_id"),
+        ("cases.csv", "poultry_farmer_couple", "role_zh", "党员", "'党员' does not occur in source_quote '村民孙叶梅原是村里养鸡大户'"),
+    ],
+)
+def test_bad_cell_is_rejected_with_exact_message(data_copy, set_cell, file, key, column, bad, rule):
+    line = set_cell(data_copy, file, key, column, bad)
+    if rule is None:  # unknown unit: the message lists the enum of the schema
+        units = next(f for f in data.read_schema("facts")["fields"] if f["name"] == "unit")["constraints"]["enum"]
+        rule = f"'hectares' is not one of: {', '.join(units)}"
+    with pytest.raises(DataValidationError) as info:
+        data.validate_package(data_copy)
+    assert str(info.value) == f"{file}: row {line}, column {column}: {rule}"
+
+
+def test_duplicate_fact_id_is_rejected(data_copy, set_cell):
+    line = set_cell(data_copy, "facts.csv", "changsha_ginseng_area_mu", "fact_id", "dabao_fungus_area_mu")
+    first = set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "fact_id", "dabao_fungus_area_mu")
+    with pytest.raises(DataValidationError) as info:
+        data.load_facts(data_copy)
+    assert str(info.value) == (
+        f"facts.csv: row {line}, column fact_id: duplicate value 'dabao_fungus_area_mu' (first at row {first})"
+    )
+
+
+def test_missing_file_is_rejected(data_copy):
+    (data_copy / "villages.csv").unlink()
+    with pytest.raises(DataValidationError) as info:
+        data.validate_package(data_copy)
+    assert str(info.value) == "villages.csv: row 1, column -: file not found"
+
+
+def test_absent_article_skips_provenance_visibly_but_keeps_schema_checks(data_copy, set_cell, tmp_path):
+    missing = tmp_path / "no-article.txt"
+    set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "value", "36")  # only provenance could catch this
+    checks = data.validate_package(data_copy, missing)
+    assert str(checks[0]) == f"facts: 126 rows, schema ok; provenance SKIPPED (article not found: {missing})"
+    line = set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "unit", "")
+    data.clear_caches()
+    with pytest.raises(DataValidationError) as info:
+        data.validate_package(data_copy, missing)
+    assert str(info.value) == f"facts.csv: row {line}, column unit: missing required value"
+
+
+# --- command line ---------------------------------------------------------------------------------------
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", "validate", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_cli_validate_ok():
+    result = run_cli()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "ok"
+    assert lines[0].startswith("facts: 126 rows, schema ok")
+
+
+def test_cli_validate_bad_data_exits_2_with_one_line(data_copy, set_cell):
+    line = set_cell(data_copy, "facts.csv", "tianfu_contract_years", "qualifier", "roughly")
+    result = run_cli("--data-dir", str(data_copy))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: facts.csv: row {line}, column qualifier: 'roughly' is not one of: exact, at_least, approximately, at_most"
+    ]
+
+
+@pytest.mark.slow
+def test_frictionless_validates_the_package():
+    if not paths.data_file("assumptions.csv").is_file() or not paths.data_file("assumption_sources.csv").is_file():
+        pytest.skip("assumptions CSVs not written yet: frictionless would fail on them")
+    frictionless = Path(sys.executable).parent / "frictionless"
+    result = subprocess.run([str(frictionless), "validate", str(paths.DATAPACKAGE)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:]
