@@ -493,8 +493,8 @@ def check_site_in_browser(base_url: str, pages: list[str]) -> dict:
     weights: dict[str, int] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context()
         for name in pages:
+            context = browser.new_context()  # fresh cache: the page's full weight is counted
             page = context.new_page()
             url = urljoin(base_url, name)
             received = {"bytes": 0}
@@ -535,11 +535,13 @@ def check_site_in_browser(base_url: str, pages: list[str]) -> dict:
                 cjk_pages[name] = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
                 cdp.detach()
             weights[name] = received["bytes"]
-            page.close()
+            context.close()
+        context = browser.new_context()
         for link in sorted(links):
             response = context.request.get(link)
             if response.status != 200:
                 problems.append(f"link {link}: HTTP {response.status}")
+        context.close()
         browser.close()
     return {"problems": problems, "cjk_fonts": cjk_pages, "weights": weights, "links": links}
 
