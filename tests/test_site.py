@@ -87,7 +87,7 @@ def test_every_page_is_reachable_from_the_navigation(quarto_config):
 def test_quarto_yml_site_options(quarto_config):
     assert quarto_config["project"]["type"] == "website"
     assert quarto_config["project"]["output-dir"] == "_site"
-    assert quarto_config["execute"]["freeze"] is False
+    assert quarto_config["execute"] == {"enabled": True, "freeze": False}
     assert quarto_config["website"]["search"] == {"location": "navbar", "type": "overlay"}
     typst = quarto_config["format"]["typst"]
     assert typst["mainfont"] == site.FONT_FAMILY
