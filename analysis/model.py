@@ -45,6 +45,10 @@ def season_arrays(segments, yield_kg_per_segment, price_yuan_per_kg, cost_yuan_p
 
     Break-even values are ``inf`` (or ``nan`` for 0/0) where yield or price is zero.
     """
+    segments, yield_kg_per_segment, price_yuan_per_kg, cost_yuan_per_segment, village_share, households, persons, \
+        subsidy_fraction, poverty_line_yuan = (np.asarray(x, dtype=float) for x in (
+            segments, yield_kg_per_segment, price_yuan_per_kg, cost_yuan_per_segment, village_share, households,
+            persons, subsidy_fraction, poverty_line_yuan))
     revenue = segments * yield_kg_per_segment * price_yuan_per_kg
     cost = segments * cost_yuan_per_segment
     profit = revenue - cost
@@ -71,7 +75,7 @@ def season_arrays(segments, yield_kg_per_segment, price_yuan_per_kg, cost_yuan_p
         "price_yuan_per_jin": price_yuan_per_kg * KG_PER_JIN,
         "profit_yuan_per_segment": yield_kg_per_segment * price_yuan_per_kg - cost_yuan_per_segment,
     }
-    return {name: np.asarray(out[name], dtype=float) for name in SEASON_OUTPUTS}
+    return {name: out[name] for name in SEASON_OUTPUTS}
 
 
 def season_inputs(p: Parameters) -> dict[str, float]:

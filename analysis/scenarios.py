@@ -413,16 +413,15 @@ OUTPUT_UNITS = {
 
 def parse_assignments(items: list[str] | None) -> dict[str, float]:
     """``['NAME=VALUE', ...]`` from ``--set`` as ``{name: float}``; ParameterError on bad syntax,
-    an unknown name or a non-number (ranges are checked when the Parameters are built)."""
+    an unknown name, a non-number or a value out of its range (persons >= households is
+    checked when the Parameters are built)."""
     values: dict[str, float] = {}
     for item in items or []:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name:
             raise ParameterError(f"--set {item!r}: expected NAME=VALUE with NAME one of the settable parameters")
-        if name not in SETTABLE:
-            check_value(name, text)  # raises the 'unknown parameter' error
-        values[name] = to_number(name, text.strip())
+        values[name] = check_value(name, text.strip())
     return values
 
 

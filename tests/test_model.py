@@ -1,0 +1,155 @@
+"""Tests for analysis/model.py: the season against hand arithmetic, income channels, invariants."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import model
+from analysis.parameters import get_parameters
+
+# Round numbers for hand arithmetic; facts (800,000 segments, 60%, 243 households, 690 persons) from data/.
+HAND = dict(yield_kg_per_segment=0.05, price_yuan_per_kg=60, cost_yuan_per_segment=1.5, subsidy_fraction=0.5,
+            poverty_line_yuan=3000)
+
+
+@pytest.fixture(scope="module")
+def hand():
+    return get_parameters("base", **HAND)
+
+
+def test_season_base_case_by_hand(hand):
+    s = model.season(hand)
+    assert s["revenue_yuan"] == pytest.approx(800_000 * 0.05 * 60)  # = 2,400,000
+    assert s["cost_yuan"] == pytest.approx(800_000 * 1.5)  # = 1,200,000
+    assert s["profit_yuan"] == pytest.approx(2_400_000 - 1_200_000)  # = 1,200,000
+    assert s["village_pool_yuan"] == pytest.approx(0.6 * 1_200_000)  # = 720,000
+    assert s["enterprise_yuan"] == pytest.approx(1_200_000 - 720_000)  # = 480,000 (the 40%)
+    assert s["households_pool_yuan"] == pytest.approx(0.5 * 720_000)  # = 360,000
+    assert s["welfare_pool_yuan"] == pytest.approx(720_000 - 360_000)  # = 360,000
+    assert s["per_household_yuan"] == pytest.approx(360_000 / 243)  # = 1,481.48
+    assert s["per_person_yuan"] == pytest.approx(360_000 / 690)  # = 521.74
+    assert s["share_of_poverty_line"] == pytest.approx(360_000 / 690 / 3000)  # = 0.1739
+    assert s["break_even_price_yuan_per_kg"] == pytest.approx(1.5 / 0.05)  # = 30
+    assert s["break_even_price_yuan_per_jin"] == pytest.approx(30 / 2)  # 1 jin = 0.5 kg
+    assert s["break_even_yield_kg_per_segment"] == pytest.approx(1.5 / 60)  # = 0.025
+    assert s["price_yuan_per_jin"] == pytest.approx(60 / 2)
+    assert s["profit_yuan_per_segment"] == pytest.approx(0.05 * 60 - 1.5)  # = 1.5
+    assert list(s) == list(model.SEASON_OUTPUTS)
+    assert all(type(v) is float for v in s.values())
+
+
+def test_a_loss_is_carried_by_the_enterprise(hand):
+    s = model.season(hand.replace(price_yuan_per_kg=20))
+    assert s["profit_yuan"] == pytest.approx(800_000 * 0.05 * 20 - 800_000 * 1.5)  # = 800,000 - 1,200,000
+    assert s["village_pool_yuan"] == 0.0
+    assert s["per_person_yuan"] == 0.0
+    assert s["enterprise_yuan"] == pytest.approx(-400_000)
+
+
+def test_break_even_is_infinite_without_yield(hand):
+    s = model.season(hand.replace(yield_kg_per_segment=0))
+    assert math.isinf(s["break_even_price_yuan_per_kg"])
+    assert s["revenue_yuan"] == 0.0 and s["village_pool_yuan"] == 0.0
+
+
+def test_season_arrays_broadcast():
+    prices = np.array([30.0, 60.0, 90.0])
+    yields = np.array([[0.04], [0.05]])
+    out = model.season_arrays(800_000, yields, prices, 1.5, 0.6, 243, 690, 0.5, 3000)
+    assert out["profit_yuan"].shape == (2, 3)
+    # yield 0.05, price 30: 800,000 x (0.05 x 30 - 1.5) = 0; price 90: 800,000 x (4.5 - 1.5) = 2,400,000
+    np.testing.assert_allclose(out["profit_yuan"][1], [0.0, 1_200_000, 2_400_000], atol=1e-6)
+    np.testing.assert_allclose(out["break_even_price_yuan_per_kg"][:, 0], [1.5 / 0.04, 1.5 / 0.05])
+
+
+def test_income_channels_by_hand(hand):
+    p = hand.replace(temp_workers_mean_share_of_peak=0.5, temp_work_days_per_season=100, daily_wage_yuan=100,
+                     poor_share_of_temporary_labour=0.75, long_term_wage_yuan_per_year=24_000,
+                     poor_share_of_long_term_jobs=0.25, land_rent_period_years=1, poor_share_of_transferred_land=0.2,
+                     cooperative_months_per_year=12)
+    table = model.income_channels(p).set_index("channel")
+    assert list(table.index) == ["dividend", "temporary_wages", "long_term_wages", "land_rent", "cooperative_job"]
+    assert list(table.columns) == ["label_en", "label_zh", "total_yuan", "poor_households_yuan",
+                                   "per_household_yuan", "per_person_yuan", "basis", "note"]
+    assert table.at["dividend", "total_yuan"] == pytest.approx(720_000)
+    assert table.at["dividend", "poor_households_yuan"] == pytest.approx(360_000)
+    # 200 workers/day (peak) x 0.5 x 100 days = 10,000 person-days x 100 yuan = 1,000,000; poor 75% = 750,000
+    assert table.at["temporary_wages", "total_yuan"] == pytest.approx(1_000_000)
+    assert table.at["temporary_wages", "per_household_yuan"] == pytest.approx(750_000 / 243)
+    assert table.at["temporary_wages", "per_person_yuan"] == pytest.approx(750_000 / 690)
+    # 40 workers x 24,000 = 960,000; poor 25% = 240,000
+    assert table.at["long_term_wages", "poor_households_yuan"] == pytest.approx(0.25 * 40 * 24_000)
+    # 500 yuan/mu x 180 mu / 1 year = 90,000; poor 20% = 18,000
+    assert table.at["land_rent", "total_yuan"] == pytest.approx(500 * 180)
+    assert table.at["land_rent", "poor_households_yuan"] == pytest.approx(18_000)
+    # one couple: 4,000 yuan/month x 12 = 48,000 a year, not spread over households
+    assert table.at["cooperative_job", "total_yuan"] == pytest.approx(4000 * 12)
+    assert math.isnan(table.at["cooperative_job", "per_household_yuan"])
+    assert "not spread" in table.at["cooperative_job", "note"]
+
+
+def test_land_rent_paid_once_for_the_contract(hand):
+    table = model.income_channels(hand.replace(land_rent_period_years=13)).set_index("channel")
+    assert table.at["land_rent", "total_yuan"] == pytest.approx(500 * 180 / 13)
+
+
+def test_enterprise_annual_profit_by_hand(hand):
+    p = hand.replace(enterprise_own_margin_ratio=0.5, land_rent_period_years=1)
+    e = model.enterprise_annual_profit(p)
+    assert e["own_segments"] == 2_000_000 - 800_000
+    # contract share 480,000 + 1,200,000 own x 1.5 yuan/segment x 0.5 = 900,000 - rent 90,000
+    assert e["own_profit_yuan"] == pytest.approx(900_000)
+    assert e["annual_profit_yuan"] == pytest.approx(480_000 + 900_000 - 90_000)
+
+
+# --- invariants (hypothesis) -------------------------------------------------------------------------
+
+positive = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False)
+share = st.floats(min_value=0.0, max_value=1.0)
+
+
+def _season(y, price, cost, village_share=0.6, households=243.0, persons=690.0, subsidy=0.5, segments=800_000.0):
+    return model.season_arrays(segments, y, price, cost, village_share, households, persons, subsidy, 3000.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(y=positive, price=positive, cost=positive, step=positive)
+def test_monotone_in_price_and_yield(y, price, cost, step):
+    base = _season(y, price, cost)
+    for other in (_season(y, price + step, cost), _season(y + step, price, cost)):
+        assert other["revenue_yuan"] >= base["revenue_yuan"]
+        assert other["profit_yuan"] >= base["profit_yuan"]
+        assert other["per_person_yuan"] >= base["per_person_yuan"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(y=positive, cost=positive, below=st.floats(min_value=0.0, max_value=1.0))
+def test_no_village_income_at_or_below_break_even(y, cost, below):
+    price = cost / y * below  # at or below the break-even price
+    out = _season(y, price, cost)
+    assert out["village_pool_yuan"] == 0.0
+    assert out["per_household_yuan"] == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(y=positive, price=positive, cost=positive, village_share=share, subsidy=share)
+def test_pools_add_up(y, price, cost, village_share, subsidy):
+    out = _season(y, price, cost, village_share=village_share, subsidy=subsidy)
+    profit = float(out["profit_yuan"])
+    if profit >= 0:
+        assert float(out["enterprise_yuan"] + out["village_pool_yuan"]) == pytest.approx(profit, rel=1e-12, abs=1e-6)
+    assert float(out["households_pool_yuan"] + out["welfare_pool_yuan"]) == pytest.approx(
+        float(out["village_pool_yuan"]), rel=1e-12, abs=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(y=positive, price=positive, cost=positive, households=st.integers(1, 10_000), extra=st.integers(0, 30_000))
+def test_per_person_times_persons_equals_per_household_times_households(y, price, cost, households, extra):
+    persons = households + extra
+    out = _season(y, price, cost, households=float(households), persons=float(persons))
+    assert float(out["per_person_yuan"] * persons) == pytest.approx(float(out["per_household_yuan"] * households),
+                                                                     rel=1e-12, abs=1e-9)
