@@ -154,40 +154,59 @@ def _schema(data_dir: Path, name: str) -> dict:
     resources = dict(_resources(data_dir))
     if name not in resources:
         raise _fail("datapackage.json", 1, "resources", f"no resource named {name!r}")
-    return _read_json(paths.data_file(resources[name]["schema"], data_dir))
+    schema = _read_json(paths.data_file(resources[name]["schema"], data_dir))
+    for field in schema.get("fields", []):
+        if field.get("type", "string") not in _PARSERS:
+            raise _fail(resources[name]["schema"], 1, field["name"], f"unsupported type {field['type']!r} (supported: {', '.join(_PARSERS)})")
+    return schema
+
+
+def _parse_integer(text: str, field: dict) -> int:
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _parse_number(text: str, field: dict) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _parse_date(text: str, field: dict) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+def _parse_year(text: str, field: dict) -> int:
+    if not re.fullmatch(r"\d{4}", text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _parse_boolean(text: str, field: dict) -> bool:
+    true_values = field.get("trueValues", ["true", "True", "TRUE", "1"])
+    false_values = field.get("falseValues", ["false", "False", "FALSE", "0"])
+    if text not in true_values + false_values:
+        raise ValueError(text)
+    return text in true_values
+
+
+_PARSERS = {
+    "string": lambda text, field: text,
+    "integer": _parse_integer,
+    "number": _parse_number,
+    "date": _parse_date,
+    "year": _parse_year,
+    "boolean": _parse_boolean,
+}
 
 
 def _convert(text: str, field: dict):
-    """Typed value of a non-empty cell, or raise ValueError."""
-    kind = field.get("type", "string")
-    if kind == "string":
-        return text
-    if kind == "integer":
-        if not re.fullmatch(r"[+-]?\d+", text):
-            raise ValueError
-        return int(text)
-    if kind == "number":
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError
-        return value
-    if kind == "date":
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _raise()
-    if kind == "year":
-        if not re.fullmatch(r"\d{4}", text):
-            raise ValueError
-        return int(text)
-    if kind == "boolean":
-        true_values = field.get("trueValues", ["true", "True", "TRUE", "1"])
-        false_values = field.get("falseValues", ["false", "False", "FALSE", "0"])
-        if text not in true_values + false_values:
-            raise ValueError
-        return text in true_values
-    raise ValueError(f"unsupported type {kind}")
-
-
-def _raise():
-    raise ValueError
+    """Typed value of a non-empty cell; ValueError when the text is not of the field's type."""
+    return _PARSERS[field.get("type", "string")](text, field)
 
 
 def _check_cell(file: str, row: int, field: dict, text: str):

@@ -328,3 +328,34 @@ def test_frictionless_validates_the_package():
     result = subprocess.run([str(frictionless), "validate", str(paths.DATAPACKAGE)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_header_not_matching_schema_is_rejected(data_copy):
+    path = data_copy / "contract_terms.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("term_id,term_en,fact_id", "term_id,term,fact_id", 1), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        data.load_table("contract_terms", data_copy)
+    assert str(info.value) == (
+        "contract_terms.csv: row 1, column -: header ['term_id', 'term', 'fact_id'] "
+        "does not match schema fields ['term_id', 'term_en', 'fact_id']"
+    )
+
+
+def test_unknown_resource_and_unsupported_type_are_rejected(data_copy):
+    with pytest.raises(DataValidationError) as info:
+        data.load_table("no_such_table", data_copy)
+    assert str(info.value) == "datapackage.json: row 1, column resources: no resource named 'no_such_table'"
+    schema = data_copy / "schemas" / "case_facts.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace('"type": "string"', '"type": "geopoint"', 1), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        data.load_table("case_facts", data_copy)
+    assert str(info.value) == (
+        "schemas/case_facts.json: row 1, column case_id: unsupported type 'geopoint' "
+        "(supported: string, integer, number, date, year, boolean)"
+    )
+
+
+def test_load_table_warns_when_article_is_absent(data_copy, tmp_path):
+    with pytest.warns(UserWarning, match=r"^facts: schema ok; provenance SKIPPED \(article not found: "):
+        data.load_table("facts", data_copy, tmp_path / "absent.txt")
