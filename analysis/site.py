@@ -126,12 +126,18 @@ def read_pages(config_path: Path | None = None) -> list[Page]:
 # content hashing
 # --------------------------------------------------------------------------------------------
 def list_dependency_files(root: Path | None = None) -> list[Path]:
-    """Every file whose change must re-execute the pages: data/, analysis/, requirements, article."""
+    """Every file whose change must re-execute the pages.
+
+    data/, analysis/ (code and site assets), requirements.txt, pyproject.toml, the article,
+    and CITATION.cff (the front page reads it). The navigation (_quarto.yml) is part of the
+    site's key in build_preview, not of the pages'.
+    """
     root = Path(root or paths.ROOT)
     files: list[Path] = []
     for folder in (paths.DATA_DIR, paths.ANALYSIS_DIR):
         files += [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    files += [p for p in (paths.REQUIREMENTS, paths.PYPROJECT, paths.ARTICLE) if p.is_file()]
+    extra = (paths.REQUIREMENTS, paths.PYPROJECT, paths.ARTICLE, paths.CITATION_FILE)
+    files += [p for p in extra if p.is_file()]
     return sorted(set(files))
 
 
@@ -508,8 +514,9 @@ def copy_downloads(out_dir: Path, data_dir: Path, figures_dir: Path, tables_dir:
             shutil.copytree(folder, out_dir / name, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns(".*", "__pycache__"))
             copied.append(out_dir / name)
-    if paths.REFERENCES_BIB.is_file():
-        shutil.copy2(paths.REFERENCES_BIB, out_dir / paths.REFERENCES_BIB.name)
+    for extra in (paths.REFERENCES_BIB, paths.CITATION_FILE):
+        if extra.is_file():
+            shutil.copy2(extra, out_dir / extra.name)
     return copied
 
 
