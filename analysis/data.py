@@ -4,22 +4,39 @@ Every table is a resource of ``data/datapackage.json`` with a Frictionless Table
 ``data/schemas/``; the schema is the one place that says a column's type, whether it is required,
 its enum, minimum, maximum, pattern, maximum length, the primary key and the foreign keys.
 
-Validation rules, and the one-line message each failure raises (:class:`DataValidationError`)::
+Every failure raises :class:`DataValidationError` with ONE line ``<file>: row <n>, column <col>: <rule>``.
+``<file>`` is the file's path inside the data folder; ``<n>`` is the CSV line number (header = row 1,
+first data row = row 2, as frictionless counts); a problem with a whole file is ``row 1, column -``;
+a lookup by id (:func:`fact`) is ``row -``. The rules, in the order they are checked::
 
-    <file>: row <n>, column <col>: <rule>
+    file not found                                   missing CSV or schema
+    header [...] does not match schema fields [...]  header differs from the schema's field names
+    <k> cells, expected <n>                          ragged row
+    missing required value                           empty cell in a required field
+    'x' is not a valid <type>                        integer, number, date (YYYY-MM-DD), year, boolean
+    'x' is not one of: a, b, c                       enum (units, qualifiers, topics, kinds ...)
+    'x' does not match pattern <re>                  snake_case identifiers
+    length <k> exceeds maxLength <n>                 quotes are at most 30 characters
+    <v> is below minimum <m> / is above maximum <m>
+    duplicate value 'x' (first at row <n>)           unique field
+    duplicate primary key 'x' (first at row <n>)
+    'x' not found in <table>.<field>                 foreign key
+    fact 'f' has unit <u>, column expects <w>        a column <stem>_fact_id whose stem ends in a unit
+    'x' does not occur in <col> '...'                field with "x-occursIn": <col> (same row)
+    'x' does not occur in the value of fact 'f'      field with "x-occursInFactValue": <col>
 
-``<file>`` is the CSV's name inside the data folder; ``<n>`` is the CSV line number (header = line
-1, first data row = row 2, as frictionless counts). For a problem with a whole file the row is 1
-(header) and the column is ``-``. Provenance of ``facts.csv`` (checked when the article is present):
+Provenance, for tables with ``source_paragraph`` and ``source_quote`` (facts, cases), checked when
+the article is present (else skipped with a visible message; the rules above still run)::
 
-- ``source_paragraph`` is within 1..number of non-empty lines of the article (title = 1, byline = 2);
-- ``source_quote`` occurs verbatim in that paragraph;
-- a numeric ``value`` equals a number parsed from the quote by :func:`parse_quote_numbers`, with the
-  same qualifier (余/多 -> at_least, 近 -> approximately, 最高 -> at_most); a ``text`` value occurs
-  in the quote; a ``date`` value occurs in the quote; a ``month_day`` value ``MM-DD`` matches an
-  ``M.DD`` in the quote.
+    <p> is out of range 1-<n> (article paragraphs)   paragraphs = non-empty lines; title 1, byline 2
+    '...' does not occur verbatim in article paragraph <p>
+    <v> does not match its quote '...' (parsed: ...) numeric value vs :func:`parse_quote_numbers`
+    qualifier <q> does not match its quote '...'     余/多 at_least, 近 approximately, 最高 at_most
+    'x' does not occur in its quote '...'            text and date values
+    'MM-DD' does not match a month.day in its quote  month_day values ("8.16" -> 08-16)
 
-Nothing downstream reads unvalidated data: every ``load_*`` validates first (cached per process).
+Nothing downstream reads unvalidated data: every ``load_*`` validates first, cached per process
+(keyed on the data folder and article path; :func:`clear_caches` forgets).
 """
 from __future__ import annotations
 
