@@ -198,14 +198,19 @@ def validate_data(dependencies_hash: str, cache_dir: Path) -> bool:
     return True
 
 
+def outputs_current(dependencies_hash: str, cache_dir: Path) -> bool:
+    """True if figures/ and tables/ were written from exactly these inputs."""
+    return (
+        _read_stamp(cache_dir / "outputs.json").get("hash") == dependencies_hash
+        and paths.FIGURE_MANIFEST.is_file()
+        and paths.TABLES_DIR.is_dir()
+    )
+
+
 def write_outputs(dependencies_hash: str, cache_dir: Path) -> bool:
     """Write figures/ and tables/ unless they were written from these inputs; True if run."""
     stamp = cache_dir / "outputs.json"
-    if (
-        _read_stamp(stamp).get("hash") == dependencies_hash
-        and paths.FIGURE_MANIFEST.is_file()
-        and paths.TABLES_DIR.is_dir()
-    ):
+    if outputs_current(dependencies_hash, cache_dir):
         return False
     for name in ("figures", "tables"):
         status = _run_command(name, [])
@@ -292,6 +297,11 @@ def render_quarto(quarto: str) -> None:
 # --------------------------------------------------------------------------------------------
 # step 4: offline preview
 # --------------------------------------------------------------------------------------------
+def default_jobs() -> int:
+    """Notebooks run at once: twice the CPUs (kernel start-up waits on I/O; measured best)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def execute_notebook(source: str, target: str, cwd: str, timeout: int = NOTEBOOK_TIMEOUT_S) -> float:
     """Execute *source* top to bottom in a fresh ``python3`` kernel; write it to *target*.
 
@@ -321,10 +331,30 @@ def execute_notebook(source: str, target: str, cwd: str, timeout: int = NOTEBOOK
     return time.monotonic() - started
 
 
+OUTPUT_MARKERS = ("manifest", "FIGURES_DIR", "TABLES_DIR", "figures/", "tables/", "figures_dir", "tables_dir")
+
+
+def page_reads_outputs(notebook: Path) -> bool:
+    """True if the page may read figures/ or tables/ (it then runs after they are written)."""
+    text = Path(notebook).read_text(encoding="utf-8")
+    return any(marker in text for marker in OUTPUT_MARKERS)
+
+
 def execute_pages(
-    pages: list[Page], root: Path, cache_dir: Path, dependencies_hash: str, jobs: int, use_cache: bool = True
+    pages: list[Page],
+    root: Path,
+    cache_dir: Path,
+    dependencies_hash: str,
+    jobs: int,
+    use_cache: bool = True,
+    before: tuple | None = None,
 ) -> dict[str, Path]:
-    """Executed notebook (cached) for every page; pages missing from the cache run in parallel."""
+    """Executed notebook (cached) for every page; pages missing from the cache run in parallel.
+
+    *before* is ``(function, args)``: a task (writing figures/ and tables/) run in the same
+    pool, concurrently with the pages that do not read its outputs; the pages that do
+    (:func:`page_reads_outputs`) start once it has finished.
+    """
     executed_dir = cache_dir / "executed"
     todo: list[tuple[Page, Path]] = []
     result: dict[str, Path] = {}
@@ -336,21 +366,34 @@ def execute_pages(
         result[page.source] = target
         if not (use_cache and target.is_file()):
             todo.append((page, target))
-    if not todo:
+    if not todo and before is None:
         return result
-    print(f"site: executing {len(todo)} notebook(s) with {min(jobs, len(todo))} worker(s)")
+    workers = max(1, min(jobs, len(todo) + (before is not None)))
+    print(f"site: executing {len(todo)} notebook(s) with {workers} worker(s)"
+          + (", writing figures and tables alongside" if before else ""))
     started = time.monotonic()
     import nbclient  # noqa: F401  (imported once here; forked workers share it)
     import nbformat  # noqa: F401
 
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
-        futures = {
-            page.source: pool.submit(execute_notebook, str(root / page.source), str(target), str((root / page.source).parent))
-            for page, target in todo
-        }
+    def submit(pool, page: Page, target: Path):
+        source = root / page.source
+        return pool.submit(execute_notebook, str(source), str(target), str(source.parent))
+
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        gate = pool.submit(before[0], *before[1]) if before else None
+        waiting = [(p, t) for p, t in todo if gate is not None and page_reads_outputs(root / p.source)]
+        futures = {p.source: submit(pool, p, t) for p, t in todo if (p, t) not in waiting}
+        if gate is not None:
+            gate.result()
+            print(f"site:   figures and tables ({time.monotonic() - started:.1f} s after start)")
+            futures.update({p.source: submit(pool, p, t) for p, t in waiting})
         for name, future in futures.items():
-            seconds = future.result()
-            print(f"site:   {name} ({seconds:.1f} s)")
+            print(f"site:   {name} ({future.result():.1f} s)")
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     print(f"site: executed in {time.monotonic() - started:.1f} s")
     return result
 
@@ -541,12 +584,14 @@ def build_preview(
     site_title: str | None = None,
     dependencies_hash: str | None = None,
     downloads: tuple[Path, Path, Path] | None = None,
+    before: tuple | None = None,
 ) -> PreviewResult:
     """Build the offline preview of *pages* (default: _quarto.yml's) into *out_dir* (_site/).
 
     Built in a temporary folder beside *out_dir*, then swapped in: an error leaves the old
     site untouched. With nothing changed since the last build it returns at once
-    (``rebuilt=False``). *downloads* is ``(data_dir, figures_dir, tables_dir)``.
+    (``rebuilt=False``). *downloads* is ``(data_dir, figures_dir, tables_dir)``; *before*
+    is a task writing them, run alongside the notebooks (see :func:`execute_pages`).
     """
     started = time.monotonic()
     root = Path(root or paths.ROOT)
@@ -555,21 +600,22 @@ def build_preview(
     pages = pages or read_pages()
     if site_title is None:
         site_title = str((read_quarto_config().get("website") or {}).get("title", "Site"))
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or default_jobs()
     if jobs < 1:
         raise ParameterError(f"jobs={jobs}: must be >= 1")
     dependencies_hash = dependencies_hash or hash_files(list_dependency_files(root))
     data_dir, figures_dir, tables_dir = downloads or (paths.DATA_DIR, paths.FIGURES_DIR, paths.TABLES_DIR)
-    download_files = [p for p in (*figures_dir.rglob("*"), *tables_dir.rglob("*")) if p.is_file()] if figures_dir.is_dir() or tables_dir.is_dir() else []
-    site_key = hash_files(
-        download_files,
-        extra=dependencies_hash + json.dumps([[p.source, p.title, p.section, hash_page(root / p.source, dependencies_hash)] for p in pages]) + site_title,
-    )
+    page_keys = [[p.source, p.title, p.section, hash_page(root / p.source, dependencies_hash)] for p in pages]
+
+    def site_key() -> str:
+        files = [p for folder in (figures_dir, tables_dir) if folder.is_dir() for p in folder.rglob("*") if p.is_file()]
+        return hash_files(files, extra=dependencies_hash + json.dumps(page_keys) + site_title)
+
     stamp = out_dir / PREVIEW_STAMP
-    if use_cache and _read_stamp(stamp).get("key") == site_key:
+    if use_cache and before is None and _read_stamp(stamp).get("key") == site_key():
         return PreviewResult(out_dir, tuple(p.html_path for p in pages), False, time.monotonic() - started)
 
-    executed = execute_pages(pages, root, cache_dir, dependencies_hash, jobs, use_cache)
+    executed = execute_pages(pages, root, cache_dir, dependencies_hash, jobs, use_cache, before)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
@@ -589,7 +635,7 @@ def build_preview(
         (libs / "preview.css").write_text(preview_css(), encoding="utf-8")
         (libs / "fonts" / FONT_SUBSET_NAME).write_bytes(subset_font("".join(all_text), cache_dir))
         copy_downloads(build_dir, data_dir, figures_dir, tables_dir)
-        (build_dir / PREVIEW_STAMP).write_text(json.dumps({"key": site_key, "kind": "offline-preview"}) + "\n")
+        (build_dir / PREVIEW_STAMP).write_text(json.dumps({"key": site_key(), "kind": "offline-preview"}) + "\n")
         _swap_in(build_dir, out_dir)
     finally:
         if build_dir.exists():
@@ -715,8 +761,8 @@ def configure_site(parser: argparse.ArgumentParser) -> None:
                              "(Quarto's pre-render hook)")
     parser.add_argument("--write-bib", action="store_true",
                         help="regenerate references.bib from data/ and stop")
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                        help="notebooks executed in parallel (default: number of CPUs)")
+    parser.add_argument("-j", "--jobs", type=int, default=default_jobs(),
+                        help="notebooks executed in parallel (default: twice the number of CPUs)")
     parser.add_argument("--no-cache", action="store_true",
                         help="re-execute every notebook and rebuild everything")
     parser.add_argument("--no-quarto-install", action="store_true",
@@ -738,18 +784,23 @@ def run_site(args: argparse.Namespace) -> int:
     if args.no_cache:
         for stamp in ("validated.json", "outputs.json"):
             (cache_dir / stamp).unlink(missing_ok=True)
-    prepare_site(dependencies_hash, cache_dir)
+    validate_data(dependencies_hash, cache_dir)
+    quarto = None
+    if not args.prepare_only and not args.preview:
+        quarto = find_quarto(try_install=not args.no_quarto_install)
+    if args.prepare_only or quarto:
+        write_outputs(dependencies_hash, cache_dir)
+        copy_typst_font()
     if args.prepare_only:
-        copy_typst_font()
         return 0
-    quarto = None if args.preview else find_quarto(try_install=not args.no_quarto_install)
     if quarto:
-        copy_typst_font()
         render_quarto(quarto)
         print(f"site: Quarto website rendered into {paths.SITE_DIR.relative_to(paths.ROOT)}/ "
               f"({time.monotonic() - started:.1f} s)")
         return 0
-    result = build_preview(jobs=args.jobs, use_cache=not args.no_cache, dependencies_hash=dependencies_hash)
+    before = None if outputs_current(dependencies_hash, cache_dir) else (write_outputs, (dependencies_hash, cache_dir))
+    result = build_preview(jobs=args.jobs, use_cache=not args.no_cache, dependencies_hash=dependencies_hash,
+                           before=before)
     state = "built" if result.rebuilt else "up to date"
     print(f"site: OFFLINE PREVIEW {state} in {result.out_dir.relative_to(paths.ROOT)}/ "
           f"({len(result.pages)} pages, {time.monotonic() - started:.1f} s). "

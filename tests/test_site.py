@@ -435,6 +435,41 @@ def test_preview_failing_notebook_is_one_clear_error_and_keeps_the_old_site(fixt
     assert [p.name for p in copy.iterdir() if p.name.startswith("._site")] == []
 
 
+def write_manifest_later(path: str, text: str) -> None:
+    """A stand-in for `figures` + `tables`: writes a file the dependent page reads."""
+    import time
+
+    time.sleep(1.0)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def test_page_reads_outputs_detects_figures_and_tables(tmp_path):
+    reads, plain = tmp_path / "reads.ipynb", tmp_path / "plain.ipynb"
+    _notebook(reads, [new_code_cell("from analysis import figures\nfigures.load_manifest()")])
+    _notebook(plain, [new_code_cell("from analysis import model\nmodel.season")])
+    assert site.page_reads_outputs(reads) is True
+    assert site.page_reads_outputs(plain) is False
+
+
+@pytest.mark.slow
+def test_pages_reading_outputs_run_after_the_outputs_task(tmp_path):
+    manifest = tmp_path / "figures" / "manifest.json"
+    manifest.parent.mkdir()
+    _notebook(tmp_path / "index.ipynb", [new_markdown_cell("# Home")])
+    _notebook(tmp_path / "gallery.ipynb", [
+        new_code_cell(f"from pathlib import Path\nprint(Path({str(manifest)!r}).read_text())")
+    ])
+    pages = [site.Page("index.ipynb", "Home"), site.Page("gallery.ipynb", "Gallery")]
+    result = site.build_preview(
+        pages, root=tmp_path, out_dir=tmp_path / "_site", cache_dir=tmp_path / "cache", jobs=3,
+        site_title="S", dependencies_hash="d", downloads=(tmp_path / "data", manifest.parent, tmp_path / "tables"),
+        before=(write_manifest_later, (str(manifest), "written-by-the-outputs-task")),
+    )
+    assert result.rebuilt
+    assert "written-by-the-outputs-task" in (tmp_path / "_site" / "gallery.html").read_text(encoding="utf-8")
+    assert (tmp_path / "_site" / "figures" / "manifest.json").read_text() == "written-by-the-outputs-task"
+
+
 # ---------------------------------------------------------------------------------------------
 # the real site in a real browser
 # ---------------------------------------------------------------------------------------------
