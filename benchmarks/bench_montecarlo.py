@@ -1,0 +1,158 @@
+"""Benchmark of the Monte Carlo (analysis.scenarios.monte_carlo): measures and prints, asserts nothing.
+
+1. 1,000,000 draws, vectorised and chunked (target: <= 1 s on a 2-core machine).
+2. The same computation as a plain Python loop over draws, timed on LOOP_DRAWS draws and
+   scaled to 1,000,000 (target ratio: >= 100x): (a) calling the model once per draw, (b) the
+   same outputs written out as scalar arithmetic (the fastest loop one could write).
+3. Peak resident memory of a fresh process running 1e6, 1e7 and 1e8 draws (bounded by chunking).
+
+Usage: python benchmarks/bench_montecarlo.py [--quick]   (--quick skips the 1e8-draw process)
+"""
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+from analysis import model, scenarios
+from analysis.parameters import assumption_table, get_parameters
+
+DRAWS = 1_000_000
+LOOP_DRAWS = 20_000
+REPEATS = 3
+SEED = scenarios.DEFAULT_SEED
+MEMORY_DRAWS = (1_000_000, 10_000_000, 100_000_000)
+
+# Peak RSS from /proc/self/status (VmHWM): getrusage's ru_maxrss of a child keeps the parent's peak at fork.
+CHILD = """
+import re, sys, time
+from analysis import scenarios
+start = time.perf_counter()
+draws = int(sys.argv[1])
+if draws:
+    scenarios.monte_carlo(draws, seed=int(sys.argv[2]))
+seconds = time.perf_counter() - start
+with open("/proc/self/status") as status:
+    print(seconds, re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
+"""
+
+
+def time_vectorised() -> list[float]:
+    """Wall times of REPEATS runs of DRAWS draws (after one warm-up run)."""
+    scenarios.monte_carlo(10_000, seed=SEED)
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        scenarios.monte_carlo(DRAWS, seed=SEED)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _triangular(u: float, low: float, mode: float, high: float) -> float:
+    if u < (mode - low) / (high - low):
+        return low + math.sqrt(u * (high - low) * (mode - low))
+    return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
+
+
+def _draw_inputs(rng: random.Random, laws) -> dict[str, float]:
+    x = {}
+    for name, law, low, base, high in laws:
+        u = rng.random()
+        x[name] = _triangular(u, low, base, high) if law == "triangular" else low + (high - low) * u
+    return x
+
+
+def _laws():
+    table = assumption_table()
+    return [(name, table.at[name, "distribution"], *table.loc[name, ["low", "base", "high"]].astype(float))
+            for name in ("yield_kg_per_segment", "price_yuan_per_kg", "cost_yuan_per_segment", "subsidy_fraction")]
+
+
+def _summarise(columns: dict[str, list[float]]) -> None:
+    """Quantiles, means and threshold counts of the collected outputs, as the vectorised run reports."""
+    for values in columns.values():
+        statistics.quantiles(values, n=20)
+        statistics.fmean(values)
+    for share in scenarios.DEFAULT_THRESHOLD_SHARES:
+        sum(v >= share for v in columns["share_of_poverty_line"])
+
+
+def time_model_loop(draws: int) -> float:
+    """A plain Python loop over draws calling the project's model (season_arrays) once per draw."""
+    p = get_parameters("base")
+    fixed = model.season_inputs(p)
+    laws = _laws()
+    rng = random.Random(SEED)
+    start = time.perf_counter()
+    columns = {name: [] for name in scenarios.MC_OUTPUTS}
+    for _ in range(draws):
+        out = model.season_arrays(**(fixed | _draw_inputs(rng, laws)))
+        for name in scenarios.MC_OUTPUTS:
+            columns[name].append(float(out[name]))
+    _summarise(columns)
+    return time.perf_counter() - start
+
+
+def time_inline_loop(draws: int) -> float:
+    """The fastest plain loop: the same outputs written out as scalar Python arithmetic per draw."""
+    p = get_parameters("base")
+    laws = _laws()
+    rng = random.Random(SEED)
+    start = time.perf_counter()
+    columns = {name: [] for name in scenarios.MC_OUTPUTS}
+    for _ in range(draws):
+        x = _draw_inputs(rng, laws)
+        revenue = p.segments * x["yield_kg_per_segment"] * x["price_yuan_per_kg"]
+        profit = revenue - p.segments * x["cost_yuan_per_segment"]
+        pool = p.village_share * max(profit, 0.0)
+        households_pool = x["subsidy_fraction"] * pool
+        person = households_pool / p.persons
+        for name, value in (("per_person_yuan", person), ("per_household_yuan", households_pool / p.households),
+                            ("share_of_poverty_line", person / p.poverty_line_yuan),
+                            ("households_pool_yuan", households_pool), ("village_pool_yuan", pool),
+                            ("enterprise_yuan", profit - pool), ("profit_yuan", profit), ("revenue_yuan", revenue)):
+            columns[name].append(value)
+    _summarise(columns)
+    return time.perf_counter() - start
+
+
+def child_run(draws: int) -> tuple[float, int]:
+    """(seconds, peak RSS in KiB) of a fresh process running *draws* draws (0 = import only)."""
+    out = subprocess.run([sys.executable, "-c", CHILD, str(draws), str(SEED)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    print(f"Monte Carlo benchmark (chunk {scenarios.CHUNK_DRAWS:,} draws; exact quantiles up to "
+          f"{scenarios.EXACT_QUANTILE_MAX_DRAWS:,} draws)")
+
+    times = time_vectorised()
+    best = min(times)
+    print(f"vectorised: {DRAWS:,} draws in {best:.3f} s (best of {REPEATS}; all: "
+          f"{', '.join(f'{t:.3f}' for t in times)}) -> {DRAWS / best / 1e6:.2f} M draws/s; target <= 1 s")
+
+    for label, timer in (("plain Python loop calling the model per draw", time_model_loop),
+                         ("plain Python loop, arithmetic written inline", time_inline_loop)):
+        loop = timer(LOOP_DRAWS)
+        scaled = loop * DRAWS / LOOP_DRAWS
+        print(f"{label}: {LOOP_DRAWS:,} draws in {loop:.3f} s -> {scaled:.1f} s scaled to {DRAWS:,}; "
+              f"ratio {scaled / best:.0f}x; target >= 100x")
+
+    base_seconds, base_kib = child_run(0)
+    print(f"fresh process, import only: peak RSS {base_kib / 1024:.0f} MiB")
+    for draws in MEMORY_DRAWS:
+        if quick and draws > 10_000_000:
+            print(f"{draws:,} draws: skipped (--quick)")
+            continue
+        seconds, kib = child_run(draws)
+        print(f"fresh process, {draws:>11,} draws: {seconds - base_seconds:7.2f} s, peak RSS {kib / 1024:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
