@@ -274,9 +274,13 @@ def find_quarto(try_install: bool = True) -> str | None:
             capture_output=True, text=True, timeout=90,
         )
         outcome = "ok" if result.returncode == 0 else f"pip exit status {result.returncode}"
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        detail = lines[-1].strip() if lines else ""
     except (subprocess.TimeoutExpired, OSError) as exc:
-        outcome = f"{type(exc).__name__}"
-    _write_stamp(attempt, {"outcome": outcome, "seconds": round(time.monotonic() - started, 1)})
+        outcome, detail = type(exc).__name__, str(exc).splitlines()[0]
+    _write_stamp(attempt, {"outcome": outcome, "detail": detail, "seconds": round(time.monotonic() - started, 1)})
+    if outcome != "ok":
+        print(f"site: `pip install quarto-cli` failed ({outcome}); not retried on this machine")
     return shutil.which("quarto") or _venv_quarto()
 
 
