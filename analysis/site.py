@@ -306,11 +306,13 @@ def default_jobs() -> int:
     return 2 * (os.cpu_count() or 1)
 
 
-def execute_notebook(source: str, target: str, cwd: str, timeout: int = NOTEBOOK_TIMEOUT_S) -> float:
+def execute_notebook(
+    source: str, target: str, cwd: str, timeout: int = NOTEBOOK_TIMEOUT_S, label: str | None = None
+) -> float:
     """Execute *source* top to bottom in a fresh ``python3`` kernel; write it to *target*.
 
-    Returns the seconds taken. A failing cell raises AnalysisError naming the notebook,
-    the cell and the exception.
+    Returns the seconds taken. A failing cell raises AnalysisError naming the notebook
+    (*label*, default *source*), the 1-based cell and the exception.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -330,7 +332,7 @@ def execute_notebook(source: str, target: str, cwd: str, timeout: int = NOTEBOOK
             None,
         )
         where = f"cell {index + 1}" if index is not None else "a cell"
-        raise AnalysisError(f"{source}: {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]) from None
+        raise AnalysisError(f"{label or source}: {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]) from None
     write_text(target, nbformat.writes(nb))
     return time.monotonic() - started
 
@@ -381,7 +383,8 @@ def execute_pages(
 
     def submit(pool, page: Page, target: Path):
         source = root / page.source
-        return pool.submit(execute_notebook, str(source), str(target), str(source.parent))
+        return pool.submit(execute_notebook, str(source), str(target), str(source.parent),
+                           NOTEBOOK_TIMEOUT_S, page.source)
 
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
