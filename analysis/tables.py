@@ -1,0 +1,177 @@
+"""Publication tables (great_tables): facts with provenance, assumptions with sources, scenarios.
+
+Each ``*_frame()`` returns the tidy DataFrame a table shows (also written as CSV);
+each ``*_table()`` returns a :class:`great_tables.GT` built from it. :func:`write_tables`
+writes ``<name>.html`` (a fragment from ``GT.as_raw_html()``, no external requests) and
+``<name>.csv`` for every table into ``tables/`` (or the folder given);
+``python -m analysis tables [--out DIR]`` is its command line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import paths
+from analysis.io import write_text
+from analysis.report import format_number, format_quantity, format_share, format_unit
+
+CSV_FLOAT_FORMAT = "%.10g"
+QUALIFIER_SYMBOL = {"exact": "", "at_least": "≥", "approximately": "≈", "at_most": "≤"}
+
+
+# --- facts ------------------------------------------------------------------------
+def facts_frame() -> pd.DataFrame:
+    """Numeric and text facts with their provenance: value as stated, unit, qualifier, paragraph, quote."""
+    from analysis.data import load_facts
+
+    facts = load_facts()
+    shown = facts.apply(
+        lambda row: format_quantity(row["value_number"], row["unit"], row["qualifier"])
+        if pd.notna(row["value_number"]) and row["unit"] not in ("text", "date", "month_day", "year")
+        else str(row["value"]), axis=1)
+    return pd.DataFrame({
+        "fact_id": facts["fact_id"], "topic": facts["topic"], "value_as_stated": shown,
+        "value": facts["value"], "unit": facts["unit"], "qualifier": facts["qualifier"],
+        "source_paragraph": facts["source_paragraph"], "source_quote": facts["source_quote"],
+        "note_en": facts["note_en"],
+    })
+
+
+def facts_table():
+    """GT table of every fact with its quote and paragraph, grouped by topic."""
+    from great_tables import GT
+
+    frame = facts_frame()[["topic", "fact_id", "value_as_stated", "qualifier", "source_paragraph",
+                           "source_quote", "note_en"]]
+    return (
+        GT(frame, rowname_col="fact_id", groupname_col="topic", id="facts")
+        .tab_header(title="Facts stated in the article",
+                    subtitle="Each value with its qualifier, paragraph of the article and a short verbatim quote")
+        .cols_label(value_as_stated="Value", qualifier="Qualifier", source_paragraph="Paragraph",
+                    source_quote="Quote (原文)", note_en="Note")
+        .tab_source_note(_source_note())
+    )
+
+
+# --- assumptions ------------------------------------------------------------------------
+def assumptions_frame() -> pd.DataFrame:
+    """Every model assumption with its range, unit, distribution, source and verified flag."""
+    from analysis.data import load_assumptions, load_table
+
+    table = load_assumptions().reset_index() if "name" not in load_assumptions().columns else load_assumptions()
+    sources = load_table("assumption_sources").set_index("source_id")
+    frame = table[["name", "label_en", "label_zh", "unit", "low", "base", "high", "distribution", "source_id",
+                   "confidence", "verified", "note"]].copy()
+    frame["unit_en"] = frame["unit"].map(format_unit)
+    frame["source"] = frame["source_id"].map(lambda sid: _source_text(sources, sid))
+    return frame.reset_index(drop=True)
+
+
+def _source_text(sources: pd.DataFrame, source_id: str) -> str:
+    if source_id not in sources.index:
+        return source_id
+    row = sources.loc[source_id]
+    parts = [str(row[key]) for key in ("author", "title", "publisher", "date") if pd.notna(row[key]) and str(row[key])]
+    return ", ".join(parts)
+
+
+def assumptions_table():
+    """GT table of the assumptions: low/base/high with unit, source, confidence and verified flag."""
+    from great_tables import GT
+
+    frame = assumptions_frame()
+    frame["verified"] = frame["verified"].map(lambda v: "yes" if bool(v) else "no")
+    frame = frame[["name", "label_en", "label_zh", "low", "base", "high", "unit_en", "distribution", "source",
+                   "confidence", "verified"]]
+    return (
+        GT(frame, rowname_col="name", id="assumptions")
+        .tab_header(title="Model assumptions", subtitle="Numbers the article does not give: ranges, sources and how sure we are")
+        .tab_spanner(label="Range", columns=["low", "base", "high"])
+        .fmt_number(columns=["low", "base", "high"], decimals=3, drop_trailing_zeros=True)
+        .cols_label(label_en="Assumption", label_zh="假设", unit_en="Unit", distribution="Distribution",
+                    source="Source", confidence="Confidence", verified="Verified", low="Low", base="Base",
+                    high="High")
+        .tab_source_note("Verified = no: our judgement, or a figure the research notes mark unverified.")
+    )
+
+
+# --- scenarios ----------------------------------------------------------------------------
+SCENARIO_OUTPUTS = ("revenue_yuan", "cost_yuan", "profit_yuan", "enterprise_yuan", "village_pool_yuan",
+                    "households_pool_yuan", "welfare_pool_yuan", "per_household_yuan", "per_person_yuan",
+                    "share_of_poverty_line", "break_even_price_yuan_per_kg")
+SCENARIO_LABELS = {
+    "revenue_yuan": "Revenue (yuan)", "cost_yuan": "Cost (yuan)", "profit_yuan": "Profit (yuan)",
+    "enterprise_yuan": "Enterprise's share (yuan)", "village_pool_yuan": "Villages' share (yuan)",
+    "households_pool_yuan": "Subsidies to poor households (yuan)", "welfare_pool_yuan": "Public welfare (yuan)",
+    "per_household_yuan": "Per registered poor household (yuan)",
+    "per_person_yuan": "Per registered poor person (yuan)", "share_of_poverty_line": "Share of the poverty line",
+    "break_even_price_yuan_per_kg": "Break-even price (yuan per kg)",
+}
+
+
+def scenarios_frame() -> pd.DataFrame:
+    """One season under the low, base and high presets: one row per output, one column per preset."""
+    from analysis import scenarios
+
+    presets = scenarios.presets_table().set_index("preset")
+    frame = presets[list(SCENARIO_OUTPUTS)].T
+    frame.index.name = "output"
+    frame = frame.reset_index()
+    frame.insert(1, "label_en", frame["output"].map(SCENARIO_LABELS))
+    frame.columns.name = None
+    return frame
+
+
+def scenarios_table():
+    """GT table of the preset results (illustrative: every row depends on assumed price, yield and cost)."""
+    from great_tables import GT
+
+    frame = scenarios_frame()
+    shown = frame.copy()
+    for column in ("low", "base", "high"):
+        shown[column] = [format_share(v, 1) if out == "share_of_poverty_line" else format_number(v)
+                         for out, v in zip(frame["output"], frame[column])]
+    return (
+        GT(shown[["label_en", "low", "base", "high"]], rowname_col="label_en", id="scenarios")
+        .tab_header(title="One season of the Tianfu contract under three presets",
+                    subtitle="Illustrative: every assumption at its low, base or high value")
+        .cols_label(low="Low", base="Base", high="High")
+        .tab_source_note("Model results from the facts of the article and the assumptions table; not reported figures.")
+    )
+
+
+def _source_note() -> str:
+    from analysis.data import fact
+
+    return f"Source: {fact('source_publisher').value}, {fact('source_date').value}; paragraphs are the non-empty lines of the article."
+
+
+# --- export ------------------------------------------------------------------------------
+TABLES = {"facts": (facts_frame, facts_table), "assumptions": (assumptions_frame, assumptions_table),
+          "scenarios": (scenarios_frame, scenarios_table)}
+
+
+def write_tables(out_dir: Path | str | None = None) -> list[Path]:
+    """Write ``<name>.html`` (GT fragment) and ``<name>.csv`` for every table, atomically; return the paths."""
+    out = Path(out_dir) if out_dir is not None else paths.TABLES_DIR
+    written = []
+    for name, (make_frame, make_table) in TABLES.items():
+        frame = make_frame()
+        written.append(write_text(out / f"{name}.csv",
+                                  frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")))
+        html = make_table().as_raw_html()
+        written.append(write_text(out / f"{name}.html", html if html.endswith("\n") else html + "\n"))
+    return written
+
+
+def configure_tables(parser) -> None:
+    """Options of ``python -m analysis tables``."""
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default tables/)")
+
+
+def run_tables(args) -> int:
+    """Write the tables and print where."""
+    written = write_tables(args.out)
+    print(f"wrote {len(written)} files ({len(TABLES)} tables as HTML and CSV) into {written[0].parent}")
+    return 0
