@@ -126,13 +126,19 @@ def test_monotone_in_price_and_yield(y, price, cost, step):
         assert other["per_person_yuan"] >= base["per_person_yuan"]
 
 
+# Dyadic yields and whole prices keep every product exact, so "at break-even" is exactly zero profit.
+dyadic_yield = st.integers(1, 1024).map(lambda k: k / 1024)
+
+
 @settings(max_examples=60, deadline=None)
-@given(y=positive, cost=positive, below=st.floats(min_value=0.0, max_value=1.0))
-def test_no_village_income_at_or_below_break_even(y, cost, below):
-    price = cost / y * below  # at or below the break-even price
-    out = _season(y, price, cost)
+@given(y=dyadic_yield, price=st.integers(0, 200), extra_per_segment=st.integers(0, 4096).map(lambda k: k / 1024))
+def test_no_village_income_at_or_below_break_even(y, price, extra_per_segment):
+    cost = y * price + extra_per_segment  # cost per segment at (extra 0) or above revenue per segment
+    out = _season(y, float(price), cost)
+    assert float(out["profit_yuan"]) <= 0.0
     assert out["village_pool_yuan"] == 0.0
     assert out["per_household_yuan"] == 0.0
+    assert float(out["break_even_price_yuan_per_kg"]) >= price
 
 
 @settings(max_examples=60, deadline=None)
