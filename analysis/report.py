@@ -218,11 +218,21 @@ def format_quantity(
 def format_range(low: float, high: float, unit: str, lang: str = "en", decimals: int | None = None) -> str:
     """A low–high range with one unit: ``format_range(50, 70, 'yuan_per_kg')`` → ``'50–70 yuan per kg'``."""
     _check_lang(lang)
-    if unit == "share":
-        return f"{format_share(low, decimals)}–{format_share(high, decimals)}"
+    if unit in ("share", "rate_per_year"):
+        span = f"{format_share(low, decimals)}–{format_share(high, decimals)}"
+        if unit == "share":
+            return span
+        return f"每年{span}" if lang == "zh" else f"{span} per year"
     span = f"{format_number(low, decimals)}–{format_number(high, decimals)}"
-    sep = "" if lang == "zh" else " "
-    return f"{span}{sep}{format_unit(unit, lang)}"
+    word = format_unit(unit, lang)
+    sep = "" if lang == "zh" or not word else " "
+    return f"{span}{sep}{word}"
+
+
+_QUALIFIER_SHORT = {
+    "en": {"exact": "exact", "at_least": "at least", "approximately": "approximately", "at_most": "at most"},
+    "zh": {"exact": "确切", "at_least": "至少", "approximately": "约", "at_most": "至多"},
+}
 
 
 def explain_qualifier(qualifier: str, lang: str = "en") -> str:
@@ -269,7 +279,7 @@ def _fill_fact(fact_id: str, spec: str | None, lang: str) -> str:
     if spec == "number":
         return str(f.value) if f.unit in TEXT_UNITS else format_number(f.value)
     if spec == "quote":
-        return f"“{f.source_quote}”"
+        return f.source_quote
     if spec == "paragraph":
         return str(f.source_paragraph)
     if spec == "unit":
@@ -399,4 +409,361 @@ def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
                 f"{_cell(row.constraints)} | {_cell(row.description)} |"
             )
         lines.append("")
+    return "\n".join(lines)
+
+
+# --- figures and citation -------------------------------------------------------------
+def figure_caption(figure_id: str, lang: str = "en", df=None):
+    """A figure's caption with its numbers filled from the figure's data, as Markdown.
+
+    *df* is the figure's prepared frame (``figures.prepared(figure_id)``, cached, when None).
+    """
+    from IPython.display import Markdown
+
+    from analysis import figures
+
+    frame = figures.prepared(figures.check_figure_id(figure_id)) if df is None else df
+    return Markdown(figures.figure_text(figure_id, frame, lang)["caption"])
+
+
+def _iso_date(value) -> str:
+    import pandas as pd
+
+    return pd.Timestamp(value).date().isoformat()
+
+
+def citation_markdown(data_dir=None) -> str:
+    """How to cite: the primary source (data/source.csv) and this report (CITATION.cff)."""
+    import yaml
+
+    from analysis import data, paths
+
+    source = data.load_table("source", data_dir).iloc[0]
+    report_meta = yaml.safe_load(paths.CITATION_FILE.read_text(encoding="utf-8"))
+    authors = "; ".join(author["name"] for author in report_meta["authors"])
+    published, accessed = (_iso_date(source[column]) for column in ("date_published", "date_accessed"))
+    released = str(report_meta["date-released"])
+    return "\n".join([
+        "**The primary source** (cite it for every fact):",
+        "",
+        f"> {source['publisher_zh']}, {source['publisher_en']}. {source['title_zh']}. "
+        f"{published}. Repost: {source['repost_url']} (accessed {accessed}).",
+        "",
+        "**This report** (cite it for the model, the assumptions and the figures):",
+        "",
+        f"> {authors}. {report_meta['title']}. Version {report_meta['version']}, {released}. "
+        f"Licence {report_meta['license']}.",
+    ])
+
+
+# --- small tables of facts -----------------------------------------------------------------
+KEY_FACT_IDS = (
+    "villages_total",
+    "poor_households_registered",
+    "poor_persons_registered",
+    "tianfu_contract_years",
+    "tianfu_investment_yuan",
+    "tianfu_segments_produced",
+    "tianfu_segments_for_poor",
+    "profit_share_villages",
+    "households_out_of_poverty_2017",
+    "persons_income_increased_2017",
+)
+"""The front page's key numbers (fact ids of data/facts.csv)."""
+
+_FACT_TABLE_COLUMNS = {
+    "en": ("What the article states", "Value", "Article's words", "Paragraph"),
+    "zh": ("内容", "数值", "原文", "段落"),
+}
+
+
+def fact_table(fact_ids=KEY_FACT_IDS, lang: str = "en"):
+    """Facts with their value (qualifier and unit), verbatim quote and paragraph, as a table.
+
+    Returns a pandas Styler (index hidden) that notebooks display as HTML.
+    """
+    import pandas as pd
+
+    from analysis import data
+
+    _check_lang(lang)
+    what, value, words, paragraph = _FACT_TABLE_COLUMNS[lang]
+    rows = []
+    for fact_id in fact_ids:
+        f = data.fact(fact_id)
+        rows.append({
+            what: f.note_en if lang == "en" else f.source_quote,
+            value: format_quantity(f.value, f.unit, f.qualifier, lang=lang),
+            words: f.source_quote,
+            paragraph: f.source_paragraph,
+        })
+    frame = pd.DataFrame(rows)
+    if lang == "zh":
+        frame = frame.drop(columns=[words])
+    return frame.style.hide(axis="index")
+
+
+# --- display tables for the notebooks --------------------------------------------------------
+MONTHS_PER_YEAR = 12  # calendar conversion: a monthly amount times twelve is a yearly amount
+
+_WORDS = {
+    "en": {
+        "qualifier": "Qualifier", "meaning": "Meaning", "facts": "Facts", "example": "Example",
+        "name": "Name", "kind": "Kind", "part_of": "Part of", "basis": "Link stated or implied",
+        "village": "Village", "industry": "Industry", "sector": "Sector", "area": "Area",
+        "term": "Term", "value": "Value", "words": "Article's words", "paragraph": "Paragraph",
+        "parameter": "Parameter", "this_run": "This run", "range": "Range or qualifier", "source": "Source",
+        "fact": "fact", "assumption": "assumption", "not_stated": "not stated",
+        "threshold_share": "Share of the poverty line", "threshold_yuan": "Dividend per person",
+        "probability": "Probability of reaching it",
+        "channel": "Channel", "total": "Total", "poor_part": "Poor households' part",
+        "per_household": "Per registered household", "per_person": "Per registered person", "note": "Note",
+        "role": "Role", "story": "What the article tells",
+    },
+    "zh": {
+        "qualifier": "限定", "meaning": "含义", "facts": "事实数", "example": "示例",
+        "name": "名称", "kind": "类型", "part_of": "上级", "basis": "原文明示或隐含",
+        "village": "村", "industry": "产业", "sector": "行业", "area": "面积",
+        "term": "条款", "value": "数值", "words": "原文", "paragraph": "段落",
+        "parameter": "参数", "this_run": "本次取值", "range": "范围或限定", "source": "来源",
+        "fact": "事实", "assumption": "假设", "not_stated": "未说明",
+        "threshold_share": "占贫困线比例", "threshold_yuan": "人均分红",
+        "probability": "达到的概率",
+        "channel": "渠道", "total": "总额", "poor_part": "贫困户所得",
+        "per_household": "户均", "per_person": "人均", "note": "说明",
+        "role": "角色", "story": "原文所述",
+    },
+}
+
+
+def _words(lang: str) -> dict:
+    _check_lang(lang)
+    return _WORDS[lang]
+
+
+def _display(rows: list[dict]):
+    """A list of row dicts as a table without index (a pandas Styler)."""
+    import pandas as pd
+
+    return pd.DataFrame(rows).style.hide(axis="index")
+
+
+def quote_max_chars(data_dir=None) -> int:
+    """The longest quote a fact may keep (the schema's maxLength of facts.source_quote)."""
+    from analysis import data
+
+    field = next(f for f in data.read_schema("facts", data_dir)["fields"] if f["name"] == "source_quote")
+    return int(field["constraints"]["maxLength"])
+
+
+def qualifier_table(facts, lang: str = "en"):
+    """One row per qualifier: its meaning, how many facts carry it and an example fact."""
+    w = _words(lang)
+    rows = []
+    for qualifier in QUALIFIERS:
+        chosen = facts[facts["qualifier"] == qualifier]
+        numeric = chosen[chosen["value_number"].notna()]
+        example = numeric.iloc[0] if len(numeric) else None
+        rows.append({
+            w["qualifier"]: qualifier,
+            w["meaning"]: explain_qualifier(qualifier, lang),
+            w["facts"]: len(chosen),
+            w["example"]: "" if example is None else
+            f"{format_quantity(example['value_number'], example['unit'], qualifier, lang)} — {example['source_quote']}",
+        })
+    return _display(rows)
+
+
+def organisation_table(organisations, lang: str = "en"):
+    """Organisations with kind and parent (as the article states or implies it)."""
+    w = _words(lang)
+    names = dict(zip(organisations["org_id"], organisations[f"name_{lang}"]))
+    rows = []
+    for org in organisations.itertuples():
+        parent = org.parent_org_id if isinstance(org.parent_org_id, str) and org.parent_org_id else ""
+        rows.append({
+            w["name"]: f"{org.name_en} {org.name_zh}" if lang == "en" and isinstance(org.name_zh, str)
+            else (org.name_zh if isinstance(org.name_zh, str) else org.name_en),
+            w["kind"]: org.kind.replace("_", " "),
+            w["part_of"]: names.get(parent, "") if parent else "",
+            w["basis"]: org.parent_basis if isinstance(org.parent_basis, str) else "",
+        })
+    return _display(rows)
+
+
+def _fact_or_blank(fact_id, lang: str, blank: str) -> str:
+    if not isinstance(fact_id, str) or not fact_id:
+        return blank
+    from analysis import data
+
+    f = data.fact(fact_id)
+    return format_quantity(f.value, f.unit, f.qualifier, lang=lang)
+
+
+def village_industry_table(villages, industries, lang: str = "en"):
+    """Named villages and their industries, with the area where the article gives one."""
+    w = _words(lang)
+    names = {row.village_id: (f"{row.name_en} {row.name_zh}" if lang == "en" else row.name_zh)
+             for row in villages.itertuples()}
+    rows = [{
+        w["village"]: names[row.village_id],
+        w["industry"]: f"{row.industry_en} {row.industry_zh}" if lang == "en" else row.industry_zh,
+        w["sector"]: row.sector,
+        w["area"]: _fact_or_blank(row.area_mu_fact_id, lang, w["not_stated"]),
+    } for row in industries.itertuples()]
+    return _display(rows)
+
+
+def contract_terms_table(terms, lang: str = "en"):
+    """The contract's terms: value (qualified, with unit), the article's words and paragraph."""
+    from analysis import data
+
+    w = _words(lang)
+    rows = []
+    for row in terms.itertuples():
+        f = data.fact(row.fact_id)
+        rows.append({
+            w["term"]: row.term_en,
+            w["value"]: format_quantity(f.value, f.unit, f.qualifier, lang=lang),
+            w["words"]: f.source_quote,
+            w["paragraph"]: f.source_paragraph,
+        })
+    return _display(rows)
+
+
+def parameter_run_table(p, lang: str = "en"):
+    """Every model parameter: this run's value, its range (assumptions) or qualifier (facts), source."""
+    from analysis.parameters import parameter_table
+
+    w = _words(lang)
+    values = p.as_dict()
+    rows = []
+    for row in parameter_table().itertuples():
+        if row.kind == "fact":
+            span = _QUALIFIER_SHORT[lang][row.qualifier]
+        else:
+            span = format_range(row.low, row.high, row.unit, lang)
+        rows.append({
+            w["parameter"]: getattr(row, f"label_{lang}"),
+            w["this_run"]: format_quantity(values[row.name], row.unit, lang=lang),
+            w["range"]: span,
+            w["kind"]: w[row.kind],
+            w["source"]: row.source,
+        })
+    return _display(rows)
+
+
+def threshold_table(thresholds, lang: str = "en"):
+    """Monte Carlo threshold probabilities: share of the poverty line, amount, probability."""
+    w = _words(lang)
+    rows = [{
+        w["threshold_share"]: format_share(row.threshold_share),
+        w["threshold_yuan"]: format_quantity(row.threshold_yuan, "yuan", lang=lang),
+        w["probability"]: format_share(row.probability, 1),
+    } for row in thresholds.itertuples()]
+    return _display(rows)
+
+
+def income_channel_table(channels, lang: str = "en"):
+    """Income channels: totals, poor households' part, per registered household and person."""
+    import math as _math
+
+    w = _words(lang)
+
+    def amount(value) -> str:
+        return "—" if value is None or _math.isnan(value) else format_quantity(value, "yuan", lang=lang)
+
+    rows = [{
+        w["channel"]: getattr(row, f"label_{lang}"),
+        w["total"]: amount(row.total_yuan),
+        w["poor_part"]: amount(row.poor_households_yuan),
+        w["per_household"]: amount(row.per_household_yuan),
+        w["per_person"]: amount(row.per_person_yuan),
+        w["note"]: row.note,
+    } for row in channels.itertuples()]
+    return _display(rows)
+
+
+def cases_table(cases, lang: str = "en"):
+    """Individual cases by role; personal names appear only inside the verbatim quotes."""
+    w = _words(lang)
+    rows = [{
+        w["role"]: row.role_en if lang == "en" else row.role_zh,
+        w["words"]: row.source_quote,
+        w["paragraph"]: row.source_paragraph,
+        w["story"]: row.story_en,
+    } for row in cases.itertuples()]
+    return _display(rows)
+
+
+def gaps_markdown(assumptions, lang: str = "en") -> str:
+    """One bullet per assumption: what the model assumes in place of what the article does not say."""
+    lines = []
+    for name, row in assumptions.set_index("name").iterrows() if "name" in assumptions.columns else assumptions.iterrows():
+        label = row[f"label_{lang}"]
+        span = format_range(row["low"], row["high"], row["unit"], lang)
+        base = format_quantity(row["base"], row["unit"], lang=lang)
+        checked = "verified" if row["verified"] else "not verified"
+        lines.append(
+            f"- **{label}** (`{name}`): assumed {span}, base {base}; confidence {row['confidence']}, "
+            f"{checked} [@{row['source_id']}]."
+        )
+    return "\n".join(lines)
+
+
+# --- the figure gallery ---------------------------------------------------------------------------
+_GALLERY_WORDS = {
+    "en": {"downloads": "Downloads", "data": "data (CSV)", "facts": "Facts used", "assumptions": "Assumptions",
+           "none": "none", "no_image": "(not exported in this language yet: run `python -m analysis figures --lang {lang}`)"},
+    "zh": {"downloads": "下载", "data": "数据(CSV)", "facts": "所用事实", "assumptions": "所用假设",
+           "none": "无", "no_image": "(尚未导出该语言版本:运行 `python -m analysis figures --lang {lang}`)"},
+}
+
+
+def read_manifest(path=None) -> dict:
+    """figures/manifest.json (or *path*) as a dict; AnalysisError naming the file when it is missing."""
+    import json
+    from pathlib import Path
+
+    from analysis import paths
+    from analysis.errors import AnalysisError
+
+    target = Path(path) if path is not None else paths.FIGURE_MANIFEST
+    if not target.is_file():
+        raise AnalysisError(f"{target}: missing, run 'python -m analysis figures' first")
+    return json.loads(target.read_text(encoding="utf-8"))
+
+
+def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> str:
+    """The gallery: per figure its title, image, caption, downloads per size, facts and assumptions.
+
+    Links are ``<prefix>figures/<file>`` as listed in the manifest (layout ``<id>/<id>_<lang>_<size>.<ext>``).
+    """
+    words = _GALLERY_WORDS[lang] if lang in _GALLERY_WORDS else _words(lang)
+    lines = []
+    for entry in manifest["figures"]:
+        figure_id = entry["id"]
+        mine = [f for f in entry["files"] if f.split("/")[-1].startswith(f"{figure_id}_{lang}_")]
+        pngs = [f for f in mine if f.endswith(".png")]
+        lines += [f"## {entry[f'title_{lang}']}", ""]
+        if pngs:
+            preferred = [f for f in pngs if f.endswith("_web.png")] or pngs
+            lines.append(f"![{_cell(entry[f'alt_{lang}'])}]({prefix}figures/{preferred[0]})")
+        else:
+            lines.append(words["no_image"].format(lang=lang))
+        lines += ["", entry[f"caption_{lang}"], ""]
+        links = []
+        for size in manifest.get("sizes", []):
+            files = [f for f in mine if f.rsplit(".", 1)[0].endswith(f"_{size}")]
+            if files:
+                formats = " · ".join(f"[{f.rsplit('.', 1)[1].upper()}]({prefix}figures/{f})" for f in sorted(files))
+                links.append(f"{size}: {formats}")
+        links.append(f"[{words['data']}]({prefix}figures/{entry['data_csv']})")
+        lines.append(f"{words['downloads']}: " + "; ".join(links))
+        lines += [
+            "",
+            f"{words['facts']}: " + (", ".join(f"`{f}`" for f in entry["facts"]) or words["none"]) + ". "
+            f"{words['assumptions']}: " + (", ".join(f"`{a}`" for a in entry["assumptions"]) or words["none"]) + ".",
+            "",
+        ]
     return "\n".join(lines)
