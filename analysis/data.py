@@ -522,7 +522,13 @@ def validate_package(data_dir: Path | str | None = None, article: Path | str | N
     """Validate every resource of the package; the list of checks, or DataValidationError on the first error."""
     root = _data_dir(data_dir).resolve()
     article_path = Path(article or paths.ARTICLE)
-    return [_validated(root, name, article_path)[1] for name, _ in _resources(root)]
+    checks = [_validated(root, name, article_path)[1] for name, _ in _resources(root)]
+    # Cross-column rules of the assumptions (low <= base <= high, names the model knows) live
+    # with the parameters they describe; imported here to avoid a circular import.
+    from analysis.parameters import check_assumption_table
+
+    check_assumption_table(load_assumptions(root))
+    return checks
 
 
 def clear_caches() -> None:

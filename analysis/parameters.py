@@ -25,7 +25,7 @@ from analysis.data import fact, fact_value, load_assumptions
 from analysis.errors import DataValidationError, ParameterError
 
 PRESETS = ("low", "base", "high")
-ASSUMPTIONS_FILE = "data/assumptions.csv"
+ASSUMPTIONS_FILE = "assumptions.csv"  # as analysis.data names files in its messages
 FIRST_DATA_LINE = 2  # CSV line of the first data row (header = line 1), as in analysis.data
 
 # Parameters taken from the facts table: name -> (fact_id, label_en, label_zh).
@@ -179,7 +179,7 @@ def check_assumption_table(table: pd.DataFrame) -> None:
 
     Rows must name exactly the model's assumptions (ASSUMPTION_NAMES), with low <= base <= high
     and each of low, base, high inside the parameter's range. Raises DataValidationError
-    ``data/assumptions.csv: row <n>, column <col>: <rule>`` (n = CSV line, header = 1).
+    ``assumptions.csv: row <n>, column <col>: <rule>`` (n = CSV line, header = 1).
     """
     names = list(table["name"])
     for position, name in enumerate(names):

@@ -132,7 +132,7 @@ def test_base_outside_low_high_names_csv_line_and_column():
     rows[1] = [ASSUMPTION_NAMES[1], 70, 60, 50]  # low 70 > base 60: second data row = CSV line 3
     with pytest.raises(DataValidationError) as caught:
         check_assumption_table(_tiny_table(rows))
-    assert str(caught.value) == "data/assumptions.csv: row 3, column base: must lie between low and high"
+    assert str(caught.value) == "assumptions.csv: row 3, column base: must lie between low and high"
 
 
 def test_share_above_one_in_the_table_is_rejected():
@@ -141,18 +141,18 @@ def test_share_above_one_in_the_table_is_rejected():
     rows[position] = ["subsidy_fraction", 0.3, 0.5, 1.5]
     with pytest.raises(DataValidationError) as caught:
         check_assumption_table(_tiny_table(rows))
-    assert str(caught.value) == f"data/assumptions.csv: row {position + 2}, column high: must be between 0 and 1"
+    assert str(caught.value) == f"assumptions.csv: row {position + 2}, column high: must be between 0 and 1"
 
 
 def test_unknown_and_missing_assumptions_are_rejected():
     rows = _valid_rows() + [["made_up", 1, 2, 3]]
     with pytest.raises(DataValidationError) as caught:
         check_assumption_table(_tiny_table(rows))
-    assert str(caught.value) == (f"data/assumptions.csv: row {len(ASSUMPTION_NAMES) + 2}, column name: "
+    assert str(caught.value) == (f"assumptions.csv: row {len(ASSUMPTION_NAMES) + 2}, column name: "
                                  "unknown assumption 'made_up' (the model has no such parameter)")
     with pytest.raises(DataValidationError) as caught:
         check_assumption_table(_tiny_table(_valid_rows()[1:]))
-    assert str(caught.value) == ("data/assumptions.csv: row -, column name: missing assumption "
+    assert str(caught.value) == ("assumptions.csv: row -, column name: missing assumption "
                                  f"'{ASSUMPTION_NAMES[0]}' (the model needs it)")
 
 
@@ -166,9 +166,25 @@ def test_a_corrupted_csv_on_disk_is_rejected(tmp_path):
     csv.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(DataValidationError) as caught:
         assumption_table(data_dir)
-    assert str(caught.value) == "data/assumptions.csv: row 3, column base: must lie between low and high"
+    assert str(caught.value) == "assumptions.csv: row 3, column base: must lie between low and high"
 
 
 def test_parameters_can_be_built_directly():
     values = get_parameters().as_dict()
     assert Parameters(**values) == get_parameters()
+
+
+def test_validate_command_applies_the_assumption_rules(tmp_path):
+    # `python -m analysis validate` runs the cross-column rules too, not only the schema.
+    import subprocess
+    import sys
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data_dir)
+    csv = data_dir / "assumptions.csv"
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace("price_yuan_per_kg,", "price_yuan_per_kg,", 1).replace(",50,60,70,", ",50,80,70,", 1), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "analysis", "validate", "--data-dir", str(data_dir)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["error: assumptions.csv: row 3, column base: must lie between low and high"]
