@@ -625,6 +625,7 @@ def build_preview(
     executed = execute_pages(pages, root, cache_dir, dependencies_hash, jobs, use_cache, before)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    os.chmod(build_dir, 0o755)  # mkdtemp makes it private; a site is read by a web server
     try:
         all_text = [PREVIEW_BANNER, site_title]
         for page in pages:

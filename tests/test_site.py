@@ -504,17 +504,21 @@ def _require_browser():
         pytest.skip(reason)
 
 
-_MARK_CJK_PROBE = """() => {
+_MARK_CJK_PROBES = """() => {
+  // Mark the first element with Chinese text (outside code) in each context: tables, the rest.
   const re = /[\\u4e00-\\u9fff]/;
-  const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const marked = {};
   while (walker.nextNode()) {
     const node = walker.currentNode;
     const el = node.parentElement;
     if (!re.test(node.textContent) || el.closest('pre, code, svg, script, style')) continue;
-    el.setAttribute('data-cjk-probe', '1');
-    return node.textContent.trim().slice(0, 40);
+    const context = el.closest('table') ? 'table' : (el.closest('nav') ? 'nav' : 'text');
+    if (context in marked) continue;
+    el.setAttribute('data-cjk-probe', context);
+    marked[context] = node.textContent.trim().slice(0, 40);
   }
-  return null;
+  return marked;
 }"""
 
 
@@ -561,13 +565,17 @@ def check_site_in_browser(base_url: str, pages: list[str]) -> dict:
             problems += [f"{name}: image not loaded: {src}" for src in broken]
             hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
             links.update(urldefrag(h)[0] for h in hrefs if urlparse(h).hostname == "127.0.0.1")
-            if page.evaluate(_MARK_CJK_PROBE):
+            probes = page.evaluate(_MARK_CJK_PROBES)
+            if probes:
                 cdp = context.new_cdp_session(page)
                 cdp.send("DOM.enable")
                 cdp.send("CSS.enable")
                 root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-                node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-cjk-probe]"})["nodeId"]
-                cjk_pages[name] = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                for where in sorted(probes):
+                    selector = f'[data-cjk-probe="{where}"]'
+                    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+                    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                    cjk_pages[f"{name} ({where}: {probes[where]})"] = fonts
                 cdp.detach()
             weights[name] = received["bytes"]
             context.close()
