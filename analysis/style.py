@@ -42,7 +42,6 @@ FONT_FILE = "NotoSansSC-Regular.otf"
 FONT_FAMILY = "Noto Sans SC"
 FALLBACK_FAMILY = "DejaVu Sans"
 SVG_FONT_STACK = f"'{FONT_FAMILY}', 'Noto Sans CJK SC', 'Source Han Sans SC', '{FALLBACK_FAMILY}', sans-serif"
-_MPL_SVG_STACK = f"'{FONT_FAMILY}', '{FALLBACK_FAMILY}', sans-serif"  # what matplotlib writes
 
 LANGUAGES = ("en", "zh")
 FORMATS = ("png", "svg", "pdf")
@@ -118,12 +117,69 @@ def font_path() -> Path:
     return Path(str(importlib.resources.files(FONT_PACKAGE) / FONT_FILE))
 
 
+# The bundled font holds ~30,000 CJK glyphs; subsetting it for every PDF and SVG is slow.
+# Figures therefore use a cached subset of it (same design and family name; the OFL allows
+# modified versions, and Noto has no reserved font name): all of GB 2312, Latin, punctuation,
+# symbols, and every character of the data package and of the analysis code (labels).
+WORKING_FONT_RANGES = ((0x20, 0x250), (0x2000, 0x2BFF), (0x3000, 0x3040), (0xFF00, 0xFFF0))
+
+
+def _gb2312_characters() -> set[str]:
+    chars = set()
+    for high in range(0xA1, 0xF8):
+        for low in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([high, low]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return chars
+
+
+def working_font_characters() -> str:
+    """Characters of the working font: GB 2312, the ranges above, and those used in data and code."""
+    from analysis import paths
+
+    chars = _gb2312_characters()
+    for start, stop in WORKING_FONT_RANGES:
+        chars.update(chr(code) for code in range(start, stop))
+    for folder, pattern in ((paths.DATA_DIR, "*.csv"), (Path(__file__).parent, "*.py")):
+        for file in sorted(folder.glob(pattern)):
+            chars.update(file.read_text(encoding="utf-8"))
+    return "".join(sorted(ch for ch in chars if ch.isprintable()))
+
+
+@functools.cache
+def working_font_path() -> Path:
+    """The cached subset of Noto Sans SC the figures use (built once, in .cache/fonts/)."""
+    import hashlib
+
+    from analysis import paths
+
+    characters = working_font_characters()
+    key = hashlib.sha256((str(font_path().stat().st_size) + characters).encode()).hexdigest()[:16]
+    target = paths.CACHE_DIR / "fonts" / f"NotoSansSC-Regular-subset-{key}.otf"
+    if not target.exists():
+        from fontTools import subset
+
+        options = subset.Options()
+        options.name_IDs = ["*"]
+        options.layout_features = ["*"]
+        options.notdef_outline = True
+        font = subset.load_font(str(font_path()), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=characters)
+        subsetter.subset(font)
+        with atomic_path(target) as tmp:
+            subset.save_font(font, str(tmp), options)
+    return target
+
+
 @functools.cache
 def register_fonts() -> str:
-    """Register Noto Sans SC with matplotlib (once per process); return its family name."""
+    """Register the working Noto Sans SC with matplotlib (once per process); return its family name."""
     from matplotlib import font_manager
 
-    font_manager.fontManager.addfont(str(font_path()))
+    font_manager.fontManager.addfont(str(working_font_path()))
     return FONT_FAMILY
 
 
@@ -205,33 +261,43 @@ WRAP_SAFETY = 0.96  # measured widths at screen dpi run a little narrower than a
 _NO_LINE_START = set("，。、；：）》」』！？,.;:)%")
 
 
-def _text_width_px(fig, text: str, size_pt: float) -> float:
+@functools.lru_cache(maxsize=4096)
+def _token_width_px(token: str, size_pt: float, dpi: float) -> float:
+    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
 
-    renderer = fig.canvas.get_renderer()
     prop = FontProperties(family=[FONT_FAMILY, FALLBACK_FAMILY], size=size_pt)
-    width, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+    width, _, _ = _measuring_renderer(dpi).get_text_width_height_descent(token, prop, ismath=False)
     return width
+
+
+@functools.cache
+def _measuring_renderer(dpi: float):
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, dpi)
 
 
 def wrap_text(fig, text: str, size_pt: float, width_in: float) -> list[str]:
     """Split *text* into lines no wider than *width_in* at *size_pt*.
 
     Breaks at spaces in English and between characters in Chinese (never
-    before closing punctuation); explicit newlines are kept.
+    before closing punctuation); explicit newlines are kept. Widths are the
+    sum of the measured widths of the pieces (kerning across pieces ignored).
     """
     max_px = width_in * fig.dpi * WRAP_SAFETY
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, width = "", 0.0
         for token in _TOKENS.findall(paragraph):
-            candidate = line + token
-            fits = _text_width_px(fig, candidate.rstrip(), size_pt) <= max_px
+            token_px = _token_width_px(token, size_pt, fig.dpi)
+            fits = width + (0 if token.isspace() else token_px) <= max_px
             if fits or not line.strip() or token in _NO_LINE_START:
-                line = candidate
+                line, width = line + token, width + token_px
             else:
                 lines.append(line.rstrip())
                 line = token.lstrip()
+                width = _token_width_px(line, size_pt, fig.dpi) if line else 0.0
         lines.append(line.rstrip())
     return lines
 
@@ -359,7 +425,7 @@ def font_subset_woff2(characters: str) -> bytes:
     options.layout_features = ["kern", "liga"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    font = subset.load_font(str(font_path()), options, lazy=True)
+    font = subset.load_font(str(working_font_path()), options, lazy=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)
@@ -382,6 +448,6 @@ def embed_svg_font(svg: bytes) -> bytes:
         '<style type="text/css">@font-face{font-family:"' + FONT_FAMILY + '";'
         f'src:url(data:font/woff2;base64,{woff2}) format("woff2");}}</style>\n'
     ).encode("ascii")
-    svg = svg.replace(_MPL_SVG_STACK.encode(), SVG_FONT_STACK.encode())
+    svg = re.sub(rb"font-family: [^;\"]*", b"font-family: " + SVG_FONT_STACK.encode(), svg)
     match = re.search(rb"<svg[^>]*>\s*", svg)
     return svg[: match.end()] + style + svg[match.end():]
