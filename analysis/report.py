@@ -36,9 +36,9 @@ _QUALIFIER_MEANING = {
     },
     "zh": {
         "exact": "原文给出确切数字",
-        "at_least": "至少:原文在数字后写“余”或“多”",
-        "approximately": "约数:原文在数字前写“近”",
-        "at_most": "至多:原文在数字前写“最高”",
+        "at_least": "至少：原文在数字后写“余”或“多”",
+        "approximately": "约数：原文在数字前写“近”",
+        "at_most": "至多：原文在数字前写“最高”",
     },
 }
 
@@ -714,9 +714,9 @@ def gaps_markdown(assumptions, lang: str = "en") -> str:
 # --- the figure gallery ---------------------------------------------------------------------------
 _GALLERY_WORDS = {
     "en": {"downloads": "Downloads", "data": "data (CSV)", "facts": "Facts used", "assumptions": "Assumptions",
-           "none": "none", "no_image": "(not exported in this language yet: run `python -m analysis figures --lang {lang}`)"},
+           "none": "none", "colon": ": ", "stop": ".", "no_image": "(not exported in this language yet: run `python -m analysis figures --lang {lang}`)"},
     "zh": {"downloads": "下载", "data": "数据(CSV)", "facts": "所用事实", "assumptions": "所用假设",
-           "none": "无", "no_image": "(尚未导出该语言版本:运行 `python -m analysis figures --lang {lang}`)"},
+           "none": "无", "colon": "：", "stop": "。", "no_image": "（尚未导出该语言版本：运行 `python -m analysis figures --lang {lang}`）"},
 }
 
 
@@ -739,7 +739,8 @@ def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> s
 
     Links are ``<prefix>figures/<file>`` as listed in the manifest (layout ``<id>/<id>_<lang>_<size>.<ext>``).
     """
-    words = _GALLERY_WORDS[lang] if lang in _GALLERY_WORDS else _words(lang)
+    _check_lang(lang)
+    words = _GALLERY_WORDS[lang]
     lines = []
     for entry in manifest["figures"]:
         figure_id = entry["id"]
@@ -757,13 +758,15 @@ def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> s
             files = [f for f in mine if f.rsplit(".", 1)[0].endswith(f"_{size}")]
             if files:
                 formats = " · ".join(f"[{f.rsplit('.', 1)[1].upper()}]({prefix}figures/{f})" for f in sorted(files))
-                links.append(f"{size}: {formats}")
+                links.append(f"{size}{words['colon']}{formats}")
         links.append(f"[{words['data']}]({prefix}figures/{entry['data_csv']})")
-        lines.append(f"{words['downloads']}: " + "; ".join(links))
+        colon, stop = words["colon"], words["stop"]
+        lines.append(f"{words['downloads']}{colon}" + "; ".join(links))
         lines += [
             "",
-            f"{words['facts']}: " + (", ".join(f"`{f}`" for f in entry["facts"]) or words["none"]) + ". "
-            f"{words['assumptions']}: " + (", ".join(f"`{a}`" for a in entry["assumptions"]) or words["none"]) + ".",
+            f"{words['facts']}{colon}" + (", ".join(f"`{f}`" for f in entry["facts"]) or words["none"]) + f"{stop} "
+            f"{words['assumptions']}{colon}" + (", ".join(f"`{a}`" for a in entry["assumptions"]) or words["none"])
+            + stop,
             "",
         ]
     return "\n".join(lines)

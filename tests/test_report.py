@@ -95,7 +95,7 @@ def test_explain_qualifier():
     assert report.explain_qualifier("approximately") == (
         "approximately: the article writes 近 (“nearly”) before the number"
     )
-    assert report.explain_qualifier("at_most", lang="zh") == "至多:原文在数字前写“最高”"
+    assert report.explain_qualifier("at_most", lang="zh") == "至多：原文在数字前写“最高”"
 
 
 def test_bad_language_and_qualifier_are_one_line_errors():
