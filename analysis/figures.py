@@ -220,7 +220,7 @@ QUANTITY_FACTS = {
 TEXT_QUANTITIES = {
     "en": {
         "title": "The article's quantities, drawn to scale",
-        "subtitle": "Areas in mu (1 mu ≈ {mu_m2} m²) and wood-ear cultivation segments, as the article states them{qualifier_note}",
+        "subtitle": "Areas in mu (one mu ≈ {mu_m2} m²) and wood-ear cultivation segments, as the article states them{qualifier_note}",
         "caption": "Areas (mu) and fungus segments stated in the article, on common scales: {areas}; {segments}.",
         "alt": "Two bar charts. Areas in mu: {areas}. Fungus segments: {segments}.",
         "area_axis": "Area (mu)",
@@ -234,7 +234,7 @@ TEXT_QUANTITIES = {
     },
     "zh": {
         "title": "文章中的数量（按比例绘制）",
-        "subtitle": "面积（亩，1亩≈{mu_m2}平方米）与木耳菌段数，均为原文数字{qualifier_note}",
+        "subtitle": "面积（亩，每亩≈{mu_m2}平方米）与木耳菌段数，均为原文数字{qualifier_note}",
         "caption": "文章所述面积（亩）与菌段数，按同一比例尺绘制：{areas}；{segments}。",
         "alt": "两组条形图。面积：{areas}。菌段：{segments}。",
         "area_axis": "面积（亩）",
@@ -706,7 +706,7 @@ TEXT_BREAK_EVEN = {
         "alt": "Heat map with price on the horizontal axis ({price_range}) and yield on the vertical axis ({yield_range}); the transfer per person rises towards high price and yield, is zero below the break-even line, and is {base_transfer} at the base case.",
         "x": "Farm-gate price of dried wood-ear (yuan per kg)", "y": "Dry yield (kg per segment)",
         "colour": "Transfer per registered poor person (yuan per year)",
-        "break_even": "Break-even (profit = 0)", "base": "Base case", "range": "Assumed low–high range",
+        "break_even": "Break-even (zero profit)", "base": "Base case", "range": "Assumed low–high range",
     },
     "zh": {
         "title": "价格 × 产量：合同何时能给贫困户带来收益",
@@ -715,7 +715,7 @@ TEXT_BREAK_EVEN = {
         "alt": "热力图：横轴为价格（{price_range}），纵轴为产量（{yield_range}）；每人补助随价格和产量升高而增加，盈亏平衡线以下为零，基准情形为{base_transfer}。",
         "x": "干木耳收购价（元/千克）", "y": "每段干耳产量（千克/段）",
         "colour": "每名建档立卡贫困人口补助（元/年）",
-        "break_even": "盈亏平衡（利润 = 0）", "base": "基准情形", "range": "假设的低值至高值范围",
+        "break_even": "盈亏平衡（利润为零）", "base": "基准情形", "range": "假设的低值至高值范围",
     },
 }
 

@@ -1,0 +1,243 @@
+"""Tests of analysis/figures.py: prepared data, drawing from tiny frames, texts, export, manifest, CLI."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis import figures, style
+from analysis.parameters import get_parameters
+
+pytestmark = pytest.mark.filterwarnings("error:Glyph.*missing", "error:constrained_layout not applied")
+
+FIGURE_IDS = ["quantities_to_scale", "poverty_outcomes", "contract_money_flow", "scenarios_poverty_line", "tornado",
+              "break_even_map", "montecarlo_distribution", "contract_paths_fan", "income_channels",
+              "villages_industries", "governance"]
+
+
+def test_registry_has_every_figure_of_the_issue():
+    assert list(figures.FIGURES) == FIGURE_IDS
+
+
+# --- prepared data: real values -----------------------------------------------------------
+def test_poverty_outcomes_splits_the_registered_households():
+    df = figures.prepare_poverty_outcomes()
+    assert list(df["category"]) == ["out_of_poverty", "remaining"]
+    assert list(df["households"]) == [113, 243 - 113]  # = 130, computed, not stated
+    assert list(df["basis"]) == ["fact", "computed"]
+
+
+def test_quantities_to_scale_holds_the_articles_numbers():
+    df = figures.prepare_quantities_to_scale()
+    assert list(df["value"]) == [1500, 180, 150, 35, 2_000_000, 800_000]
+    assert list(df["panel"]) == ["area"] * 4 + ["segments"] * 2
+    assert set(df["qualifier"]) == {"exact"}
+
+
+def test_money_flow_bars_follow_the_base_case():
+    p = get_parameters("base")
+    df = figures.prepare_contract_money_flow().set_index("step")
+    revenue = p.segments * p.yield_kg_per_segment * p.price_yuan_per_kg  # 800,000 × 0.045 × 60 = 2,160,000
+    cost = p.segments * p.cost_yuan_per_segment                          # 800,000 × 1.75 = 1,400,000
+    profit = revenue - cost                                               # 760,000
+    villages = p.village_share * profit                                   # 0.6 × 760,000 = 456,000
+    households = p.subsidy_fraction * villages                            # 0.5 × 456,000 = 228,000
+    assert df.loc["revenue_yuan", "amount_yuan"] == pytest.approx(revenue)
+    assert df.loc["profit_yuan", "amount_yuan"] == pytest.approx(profit)
+    assert df.loc["village_pool_yuan", "amount_yuan"] == pytest.approx(villages)
+    assert df.loc["enterprise_yuan", "amount_yuan"] == pytest.approx(profit - villages)
+    assert df.loc["households_pool_yuan", "amount_yuan"] == pytest.approx(households)
+    # the cost bar hangs from revenue down to profit; the enterprise bar from profit down to the villages' pool
+    assert (df.loc["cost_yuan", "bottom_yuan"], df.loc["cost_yuan", "top_yuan"]) == pytest.approx((profit, revenue))
+    assert (df.loc["enterprise_yuan", "bottom_yuan"], df.loc["enterprise_yuan", "top_yuan"]) == \
+        pytest.approx((villages, profit))
+    assert list(df["share_basis"]) == ["", "", "", "fact", "fact", "assumption", "assumption"]
+
+
+def test_villages_industries_never_names_the_unnamed_villages():
+    df = figures.prepare_villages_industries()
+    unnamed = df[~df["is_named"]]
+    assert set(unnamed["village_en"]) == {""} and set(unnamed["village_zh"]) == {""}
+    assert set(unnamed["villages"]) == {10 - 4}  # ten villages, four named
+    assert set(unnamed.loc[unnamed["industry_id"] != figures.CONTRACT_INDUSTRY, "status"]) == {"unknown"}
+    assert df["village_id"].nunique() == 4 + 1
+
+
+def test_governance_tree_is_connected():
+    df = figures.prepare_governance()
+    ids = set(df["node_id"])
+    assert df["node_id"].is_unique
+    assert all(parent in ids for parent in df["parent_id"] if parent)
+    assert list(df.loc[df["parent_id"] == "", "node_id"]) == ["township"]
+    assert (df["kind"] == "working_group").sum() == 3 and (df["kind"] == "party_group").sum() == 3
+    layout = figures._tree_layout(df)
+    assert set(layout) == ids
+
+
+# --- drawing from tiny hand-made frames -------------------------------------------------------
+def _tick_labels(ax, axis="y"):
+    ticks = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return [t.get_text() for t in ticks]
+
+
+def test_draw_quantities_from_a_tiny_frame_shows_qualifiers():
+    df = pd.DataFrame([
+        {"panel": "area", "fact_id": "dabao_fungus_area_mu", "value": 35.0, "unit": "mu", "qualifier": "exact",
+         "label_en": "Dabao", "label_zh": "大堡"},
+        {"panel": "segments", "fact_id": "tianfu_segments_for_poor", "value": 800000.0, "unit": "segments",
+         "qualifier": "at_least", "label_en": "Poor", "label_zh": "贫困户"},
+    ])
+    fig = figures.draw_quantities_to_scale(df, lang="en", size="single-column")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts == ["35 mu", "≥ 800,000 segments"]
+    assert _tick_labels(fig.axes[0]) == ["Dabao"]
+    assert fig.get_size_inches()[0] == 3.5
+
+
+def test_draw_tornado_from_a_tiny_frame_drops_flat_assumptions():
+    df = pd.DataFrame([
+        {"parameter": "price_yuan_per_kg", "label_en": "Price", "label_zh": "价格", "unit": "yuan_per_kg",
+         "low": 50.0, "base": 60.0, "high": 70.0, "output_low": 100.0, "output_high": 300.0, "output_base": 200.0,
+         "swing": 200.0},
+        {"parameter": "subsidy_fraction", "label_en": "Subsidy", "label_zh": "补助", "unit": "share",
+         "low": 0.3, "base": 0.5, "high": 0.7, "output_low": 150.0, "output_high": 250.0, "output_base": 200.0,
+         "swing": 100.0},
+        {"parameter": "discount_rate", "label_en": "Discount", "label_zh": "贴现", "unit": "rate_per_year",
+         "low": 0.03, "base": 0.05, "high": 0.08, "output_low": 200.0, "output_high": 200.0, "output_base": 200.0,
+         "swing": 0.0},
+    ])
+    fig = figures.draw_tornado(df, lang="en")
+    assert _tick_labels(fig.axes[0]) == ["Subsidy\n30%–70%", "Price\n50–70 yuan per kg"]  # largest swing on top
+    text = figures.figure_text("tornado", df, "en")
+    assert "1 further assumptions do not change" in text["caption"]  # 3 rows, 2 move: 3 − 2 = 1
+    assert figures.FIGURES["tornado"].assumption_names(df) == ["price_yuan_per_kg", "subsidy_fraction"]
+
+
+def test_draw_poverty_outcomes_draws_one_square_per_household():
+    df = pd.DataFrame([{"category": "out_of_poverty", "households": 3.0, "basis": "fact", "fact_id": "x"},
+                       {"category": "remaining", "households": 2.0, "basis": "computed", "fact_id": "y"}])
+    fig = figures.draw_poverty_outcomes(df, lang="zh", size="web")
+    collections = fig.axes[0].collections
+    assert [len(c.get_paths()) for c in collections] == [3, 2]
+
+
+# --- words: both languages, no typed numbers ----------------------------------------------------
+def _strings(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_text_templates_hold_no_numbers():
+    for figure_id, spec in figures.FIGURES.items():
+        for lang in style.LANGUAGES:
+            typed = [s for s in _strings(spec.text[lang]) if re.search(r"[0-9]", re.sub(r"\{[^}]*\}", "", s))]
+            assert typed == [], f"{figure_id} {lang}: numbers typed into text: {typed}"
+
+
+@pytest.mark.parametrize("figure_id", FIGURE_IDS)
+def test_texts_are_filled_in_both_languages(figure_id):
+    df = figures.prepared(figure_id)
+    for lang in style.LANGUAGES:
+        text = figures.figure_text(figure_id, df, lang)
+        assert all(text[key] and "{" not in text[key] for key in ("title", "caption", "alt"))
+        source = figures.figure_source(figure_id, df, lang)
+        assert source.startswith({"en": "Source: 共产党员网, 2018-06-04", "zh": "资料来源：共产党员网，2018-06-04"}[lang])
+    assert re.search(r"[\u4e00-\u9fff]", figures.figure_text(figure_id, df, "zh")["title"])
+
+
+def test_model_figures_say_they_are_illustrative():
+    for figure_id in ("contract_money_flow", "scenarios_poverty_line", "break_even_map", "montecarlo_distribution",
+                      "contract_paths_fan", "income_channels"):
+        text = figures.figure_text(figure_id, figures.prepared(figure_id), "en")
+        assert text["subtitle"].startswith("Illustrative: depends on assumed"), figure_id
+        assert figures.FIGURES[figure_id].assumption_names(figures.prepared(figure_id)), figure_id
+
+
+# --- rendering every figure, both languages, every format ----------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", style.LANGUAGES)
+@pytest.mark.parametrize("figure_id", FIGURE_IDS)
+def test_every_figure_renders_in_every_format(figure_id, lang):
+    from pypdf import PdfReader
+
+    from tests.test_style import _pdf_fonts
+
+    size = {"en": "web", "zh": "single-column"}[lang]  # one size per language keeps this fast
+    rendered = figures.render_one(figure_id, lang, size, list(style.FORMATS))
+    assert rendered["png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<text" in rendered["svg"] and b"@font-face" in rendered["svg"]
+    fonts = _pdf_fonts(PdfReader(io.BytesIO(rendered["pdf"])))
+    assert fonts and all(subtype != "/Type3" and embedded for _, subtype, embedded in fonts)
+
+
+# --- export, manifest and command line ---------------------------------------------------------------
+def _run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "analysis", "figures", *args], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+def test_export_writes_files_csv_and_a_manifest_covering_every_figure(tmp_path):
+    written = figures.export_figures(["poverty_outcomes"], ["png"], ["single-column"], ["zh"], tmp_path)
+    names = sorted(str(p.relative_to(tmp_path)) for p in written)
+    assert names == ["manifest.json", "poverty_outcomes/poverty_outcomes.csv",
+                     "poverty_outcomes/poverty_outcomes_zh_single-column.png"]
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    entries = {entry["id"]: entry for entry in manifest["figures"]}
+    assert list(entries) == FIGURE_IDS
+    for entry in entries.values():
+        assert entry["alt_en"] and entry["alt_zh"] and entry["title_zh"] and entry["caption_en"]
+        assert entry["function"] == f"analysis.figures.draw_{entry['id']}"
+        assert entry["data_csv"] == f"{entry['id']}/{entry['id']}.csv"
+    assert entries["poverty_outcomes"]["files"] == ["poverty_outcomes/poverty_outcomes_zh_single-column.png"]
+    assert entries["poverty_outcomes"]["facts"] == ["households_out_of_poverty_2017", "outcome_year",
+                                                    "poor_households_registered", "poor_persons_registered"]
+    assert entries["governance"]["files"] == []
+    csv = (tmp_path / "poverty_outcomes" / "poverty_outcomes.csv").read_text(encoding="utf-8")
+    assert csv.splitlines()[:3] == ["category,households,basis,fact_id",
+                                    "out_of_poverty,113,fact,households_out_of_poverty_2017",
+                                    "remaining,130,computed,poor_households_registered - households_out_of_poverty_2017"]
+
+
+@pytest.mark.slow
+def test_rendering_twice_in_separate_processes_gives_identical_bytes(tmp_path):
+    outputs = []
+    for run in ("a", "b"):
+        result = _run("--only", "contract_money_flow", "--lang", "zh", "--size", "single-column", "--out",
+                      str(tmp_path / run))
+        assert result.returncode == 0, result.stderr
+        outputs.append({p.relative_to(tmp_path / run): p.read_bytes() for p in (tmp_path / run).rglob("*")
+                        if p.is_file()})
+    assert sorted(map(str, outputs[0])) == ["contract_money_flow/contract_money_flow.csv",
+                                            "contract_money_flow/contract_money_flow_zh_single-column.pdf",
+                                            "contract_money_flow/contract_money_flow_zh_single-column.png",
+                                            "contract_money_flow/contract_money_flow_zh_single-column.svg",
+                                            "manifest.json"]
+    assert outputs[0] == outputs[1]
+
+
+CHOICES = ", ".join(FIGURE_IDS)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--only", "nope"], f"error: figure 'nope': unknown figure id, choose one of {CHOICES}"),
+    (["--format", "gif"], "error: format 'gif': unknown format, choose one of png, svg, pdf"),
+    (["--format", "png,tiff"], "error: format 'tiff': unknown format, choose one of png, svg, pdf"),
+    (["--size", "huge"], "error: size 'huge': unknown size preset, choose one of web, single-column, double-column, slide"),
+    (["--lang", "fr"], "error: lang 'fr': unknown language, choose one of en, zh"),
+    (["--jobs", "0"], "error: --jobs=0: must be >= 1"),
+    (["--colour"], "error: python -m analysis figures: unrecognized arguments: --colour"),
+])
+def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, args, message):
+    out = tmp_path / "out"
+    result = _run(*args, "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [message]
+    assert not out.exists()
