@@ -1,0 +1,71 @@
+"""Tests of analysis/tables.py: the frames behind the publication tables, the GT tables, the files."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from analysis import tables
+from analysis.data import load_assumptions, load_facts
+from analysis.parameters import get_parameters
+
+
+def test_facts_frame_shows_each_value_with_its_qualifier_and_provenance():
+    frame = tables.facts_frame().set_index("fact_id")
+    assert len(frame) == len(load_facts())
+    assert frame.loc["tianfu_investment_yuan", "value_as_stated"] == "≥ 5,000,000 yuan"  # 500余万元
+    assert frame.loc["tianfu_temporary_workers_max_per_day", "value_as_stated"] == "≤ 200 persons per day"  # 最高
+    assert frame.loc["profit_share_villages", "value_as_stated"] == "60%"
+    assert frame.loc["tianfu_segments_for_poor", "source_quote"] == "企业拿出80万段木耳份额"
+    # paragraphs are the non-empty lines: title 1, byline 2, then 3, 4, 5 and the industry paragraph 6
+    assert frame.loc["tianfu_segments_for_poor", "source_paragraph"] == 6
+
+
+def test_assumptions_frame_has_sources_and_verified_flags():
+    frame = tables.assumptions_frame()
+    assert len(frame) == len(load_assumptions())
+    assert {"low", "base", "high", "source", "confidence", "verified"} <= set(frame.columns)
+    price = frame.set_index("name").loc["price_yuan_per_kg"]
+    assert price["unit_en"] == "yuan per kg"
+    assert price["low"] <= price["base"] <= price["high"]
+
+
+def test_scenarios_frame_matches_the_model():
+    frame = tables.scenarios_frame().set_index("output")
+    assert list(frame.columns) == ["label_en", "low", "base", "high"]
+    assert len(frame) == len(tables.SCENARIO_OUTPUTS)
+    p = get_parameters("base")
+    revenue = p.segments * p.yield_kg_per_segment * p.price_yuan_per_kg  # 800,000 × 0.045 × 60 = 2,160,000
+    assert frame.loc["revenue_yuan", "base"] == pytest.approx(revenue)
+    assert frame.loc["break_even_price_yuan_per_kg", "base"] == pytest.approx(
+        p.cost_yuan_per_segment / p.yield_kg_per_segment)  # 1.75 / 0.045 = 38.89
+
+
+def test_gt_tables_render_offline_html():
+    for name, (_, make_table) in tables.TABLES.items():
+        html = make_table().as_raw_html()
+        assert f'id="{name}"' in html
+        assert not re.search(r'(src|href)="https?://', html)
+
+
+def test_write_tables_is_deterministic(tmp_path):
+    first = {p.name: p.read_bytes() for p in tables.write_tables(tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in tables.write_tables(tmp_path / "b")}
+    assert sorted(first) == ["assumptions.csv", "assumptions.html", "facts.csv", "facts.html", "scenarios.csv",
+                             "scenarios.html"]
+    assert first == second
+    assert first["scenarios.csv"].decode().splitlines()[0] == "output,label_en,low,base,high"
+
+
+def test_cli_writes_the_tables(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "analysis", "tables", "--out", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote 6 files (3 tables as HTML and CSV) into {tmp_path}\n"
+    bad = subprocess.run([sys.executable, "-m", "analysis", "tables", "--outt", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == ["error: python -m analysis tables: unrecognized arguments: --outt "
+                                       f"{tmp_path}"]
