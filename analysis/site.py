@@ -409,7 +409,11 @@ _QUARTO_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
 
 
 def _apply_cell_options(nb) -> None:
-    """Honour Quarto cell options in the preview: ``echo``, ``output``, ``include`` (false)."""
+    """Honour Quarto cell options in the preview.
+
+    ``echo``/``output``/``include: false`` hide the code, the output or the whole cell;
+    ``fig-alt`` (else ``fig-cap``) becomes the image's alt text; the ``#|`` lines are dropped.
+    """
     kept = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -421,16 +425,19 @@ def _apply_cell_options(nb) -> None:
             match = _QUARTO_OPTION.match(line)
             if not match:
                 break
-            options[match.group(1)] = match.group(2).lower()
-        if options.get("include") == "false":
+            options[match.group(1)] = match.group(2).strip().strip("'\"")
+        if options.get("include", "").lower() == "false":
             continue
         cell.source = "\n".join(lines[len(options):])
         tags = set(cell.metadata.get("tags", []))
-        if options.get("echo") == "false":
+        if options.get("echo", "").lower() == "false":
             tags.add("preview-remove-input")
-        if options.get("output") == "false":
+        if options.get("output", "").lower() == "false":
             tags.add("preview-remove-output")
         cell.metadata["tags"] = sorted(tags)
+        alt = options.get("fig-alt") or options.get("fig-cap")
+        if alt:
+            cell.metadata["alt"] = alt
         kept.append(cell)
     nb.cells = kept
 

@@ -232,7 +232,7 @@ def test_dependency_files_cover_data_analysis_and_requirements():
 
 def test_apply_cell_options_follows_quarto_echo_output_include():
     nb = new_notebook(cells=[
-        new_code_cell("#| echo: false\n#| label: fig-a\nx = 1"),
+        new_code_cell("#| echo: false\n#| label: fig-a\n#| fig-cap: \"Profit, 大堡\"\nx = 1"),
         new_code_cell("#| include: false\nsecret = 2"),
         new_code_cell("#| output: false\ny = 3"),
         new_markdown_cell("#| echo: false is prose here"),
@@ -243,6 +243,10 @@ def test_apply_cell_options_follows_quarto_echo_output_include():
     assert [cell.metadata.get("tags") for cell in nb.cells] == [
         ["preview-remove-input"], ["preview-remove-output"], None, [],
     ]
+    assert nb.cells[0].metadata["alt"] == "Profit, 大堡"  # fig-cap as alt text (no fig-alt given)
+    alt_cell = new_notebook(cells=[new_code_cell("#| fig-cap: Caption\n#| fig-alt: 'Bars of profit'\nx")])
+    site._apply_cell_options(alt_cell)
+    assert alt_cell.cells[0].metadata["alt"] == "Bars of profit"
 
 
 def test_rewrite_notebook_links_to_html():
@@ -326,7 +330,7 @@ def _fixture_project(root: Path) -> tuple[Path, Path, Path]:
     ])
     _notebook(root / "notebooks" / "one.ipynb", [
         new_markdown_cell("# One\n\nBack [home](../index.ipynb)."),
-        new_code_cell("#| label: fig-line\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1))\nax.plot([0, 1])\nplt.show()"),
+        new_code_cell("#| label: fig-line\n#| fig-alt: A rising line\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1))\nax.plot([0, 1])\nplt.show()"),
     ])
     data, figures, tables = root / "data", root / "figures", root / "tables"
     (data / "schemas").mkdir(parents=True)
@@ -385,6 +389,7 @@ def test_preview_renders_markdown_outputs_links_and_images(fixture_site):
     one = (out / "notebooks" / "one.html").read_text(encoding="utf-8")
     images = re.findall(r'<img[^>]+src="([^"]+)"', one)
     assert images == ["one_files/output_1_0.png"]
+    assert re.findall(r'<img alt="([^"]+)"', one) == ["A rising line"]
     assert (out / "notebooks" / images[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "#| label" not in one
 
@@ -515,7 +520,10 @@ _MARK_CJK_PROBES = """() => {
     if (!re.test(node.textContent) || el.closest('pre, code, svg, script, style')) continue;
     const context = el.closest('table') ? 'table' : (el.closest('nav') ? 'nav' : 'text');
     if (context in marked) continue;
-    el.setAttribute('data-cjk-probe', context);
+    const span = document.createElement('span');  // only this text node's glyphs are measured
+    span.setAttribute('data-cjk-probe', context);
+    node.replaceWith(span);
+    span.appendChild(node);
     marked[context] = node.textContent.trim().slice(0, 40);
   }
   return marked;
