@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from analysis.report import format_number, format_quantity, format_share, format
 MILLION = 1_000_000          # yuan → million yuan (English axis unit)
 TEN_THOUSAND = 10_000        # yuan → 万元 (Chinese axis unit)
 CSV_FLOAT_FORMAT = "%.10g"
+DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
 SQUARE_METRES_PER_MU = 10_000 / 15   # unit conversion: 15 mu = 1 hectare
 
 
@@ -1456,7 +1458,8 @@ def configure_figures(parser) -> None:
                         help=f"languages ({', '.join(style.LANGUAGES)} or all; default {style.DEFAULT_LANG})")
     parser.add_argument("--only", nargs="+", metavar="ID", help="figure ids (default: every figure)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default figures/)")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="processes to render with (default 1)")
+    parser.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
+                        help=f"processes to render with (default {DEFAULT_JOBS}, the CPU count)")
 
 
 def run_figures(args) -> int:
