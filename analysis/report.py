@@ -423,7 +423,7 @@ def figure_caption(figure_id: str, lang: str = "en", df=None):
     from analysis import figures
 
     frame = figures.prepared(figures.check_figure_id(figure_id)) if df is None else df
-    return Markdown(figures.figure_text(figure_id, frame, lang)["caption"])
+    return Markdown(f"*{figures.figure_text(figure_id, frame, lang)['caption']}*")
 
 
 def _iso_date(value) -> str:
@@ -512,7 +512,7 @@ _WORDS = {
         "name": "Name", "kind": "Kind", "part_of": "Part of", "basis": "Link stated or implied",
         "village": "Village", "industry": "Industry", "sector": "Sector", "area": "Area",
         "term": "Term", "value": "Value", "words": "Article's words", "paragraph": "Paragraph",
-        "parameter": "Parameter", "this_run": "This run", "range": "Range or qualifier", "source": "Source",
+        "parameter": "Parameter", "this_run": "Value", "range": "Range or qualifier", "source": "Source",
         "fact": "fact", "assumption": "assumption", "not_stated": "not stated",
         "threshold_share": "Share of the poverty line", "threshold_yuan": "Dividend per person",
         "probability": "Probability of reaching it",
@@ -525,7 +525,7 @@ _WORDS = {
         "name": "名称", "kind": "类型", "part_of": "上级", "basis": "原文明示或隐含",
         "village": "村", "industry": "产业", "sector": "行业", "area": "面积",
         "term": "条款", "value": "数值", "words": "原文", "paragraph": "段落",
-        "parameter": "参数", "this_run": "本次取值", "range": "范围或限定", "source": "来源",
+        "parameter": "参数", "this_run": "取值", "range": "范围或限定", "source": "来源",
         "fact": "事实", "assumption": "假设", "not_stated": "未说明",
         "threshold_share": "占贫困线比例", "threshold_yuan": "人均分红",
         "probability": "达到的概率",
@@ -631,14 +631,16 @@ def contract_terms_table(terms, lang: str = "en"):
     return _display(rows)
 
 
-def parameter_run_table(p, lang: str = "en"):
-    """Every model parameter: this run's value, its range (assumptions) or qualifier (facts), source."""
+def parameter_run_table(p, lang: str = "en", names=None):
+    """Model parameters (all, or those in *names*): this run's value, range or qualifier, source."""
     from analysis.parameters import parameter_table
 
     w = _words(lang)
     values = p.as_dict()
     rows = []
     for row in parameter_table().itertuples():
+        if names is not None and row.name not in names:
+            continue
         if row.kind == "fact":
             span = _QUALIFIER_SHORT[lang][row.qualifier]
         else:
@@ -696,17 +698,31 @@ def cases_table(cases, lang: str = "en"):
     return _display(rows)
 
 
-def gaps_markdown(assumptions, lang: str = "en") -> str:
-    """One bullet per assumption: what the model assumes in place of what the article does not say."""
-    lines = []
-    for name, row in assumptions.set_index("name").iterrows() if "name" in assumptions.columns else assumptions.iterrows():
-        label = row[f"label_{lang}"]
-        span = format_range(row["low"], row["high"], row["unit"], lang)
-        base = format_quantity(row["base"], row["unit"], lang=lang)
-        checked = "verified" if row["verified"] else "not verified"
+def assumption_range(assumptions, name: str, lang: str = "en") -> str:
+    """An assumption's range and base as prose: ``'50–70 yuan per kg (base 60 yuan per kg)'``."""
+    row = assumptions.set_index("name").loc[name] if "name" in assumptions.columns else assumptions.loc[name]
+    span = format_range(row["low"], row["high"], row["unit"], lang)
+    base = format_quantity(row["base"], row["unit"], lang=lang)
+    return f"{span}（基准{base}）" if lang == "zh" else f"{span} (base {base})"
+
+
+def assumptions_markdown(assumptions, sources) -> str:
+    """The assumptions as a Markdown table citing each source with ``[@source_id]``.
+
+    Columns: assumption, low–high (with unit), base, distribution, source, confidence, verified.
+    """
+    titles = dict(zip(sources["source_id"], sources["title"]))
+    frame = assumptions.reset_index() if "name" not in assumptions.columns else assumptions
+    lines = [
+        "| Assumption | Low–high | Base | Distribution | Source | Confidence | Verified |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in frame.itertuples():
+        span = format_range(row.low, row.high, row.unit)
+        base = format_share(row.base) if row.unit in ("share", "rate_per_year") else format_number(row.base)
         lines.append(
-            f"- **{label}** (`{name}`): assumed {span}, base {base}; confidence {row['confidence']}, "
-            f"{checked} [@{row['source_id']}]."
+            f"| {_cell(row.label_en)} (`{row.name}`) | {span} | {base} | {row.distribution} | "
+            f"{_cell(titles[row.source_id])} [@{row.source_id}] | {row.confidence} | {'yes' if row.verified else 'no'} |"
         )
     return "\n".join(lines)
 

@@ -178,7 +178,7 @@ def _expect_parameter_label(params: dict) -> str:
     from analysis import parameters
 
     table = parameters.parameter_table().set_index("name")
-    return table.at["price_yuan_per_kg", f"label_{params.get('lang', 'en')}"]
+    return table.at["households", f"label_{params.get('lang', 'en')}"]
 
 
 @dataclass(frozen=True)
