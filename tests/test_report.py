@@ -110,3 +110,162 @@ def test_bad_language_and_qualifier_are_one_line_errors():
 def test_format_yuan():
     assert report.format_yuan(2_400_000) == "2,400,000 yuan"  # 800,000 * 0.05 * 60
     assert report.format_yuan(2_400_000, lang="zh") == "2,400,000元"
+
+
+# --- prose with computed numbers ------------------------------------------------------------
+def test_fill_formats_given_values_and_units():
+    text = report.fill("{n} of {total:households} ({share:share}); {name}", n=113, total=243, share=113 / 243, name="Dabao")
+    assert text == "113 of 243 households (46.5%); Dabao"  # 113 / 243 = 0.46502 -> 46.5%
+
+
+def test_fill_reads_facts_with_qualifier_unit_quote_and_paragraph():
+    text = report.fill(
+        "{tianfu_investment_yuan}; {tianfu_investment_yuan:number}; {tianfu_investment_yuan:quote}, "
+        "paragraph {tianfu_investment_yuan:paragraph}"
+    )
+    # The article: 该龙头企业投资500余万元 -> 500 * 10,000 = 5,000,000 yuan, at least (余).
+    assert text == "≥ 5,000,000 yuan; 5,000,000; 该龙头企业投资500余万元, paragraph 6"
+
+
+def test_fill_keeps_doubled_braces_and_rejects_unknown_placeholders():
+    assert report.fill("{{literal}} {x}", x=2.5) == "{literal} 2.5"
+    with pytest.raises(ParameterError, match=r"^placeholder \{nope\}: neither a given value nor a fact id$"):
+        report.fill("{nope}")
+    with pytest.raises(ParameterError, match=r"^placeholder \{villages_total:colour\}: a fact takes one of "):
+        report.fill("{villages_total:colour}")
+
+
+def test_markdown_wraps_fill():
+    assert report.markdown("{n:yuan}", n=938.27)._repr_markdown_() == "938 yuan"
+
+
+# --- display tables -------------------------------------------------------------------------------
+def test_fact_table_rows():
+    frame = report.fact_table(["villages_total", "cooperative_monthly_income_yuan"]).data
+    assert frame.to_dict("list") == {
+        "What the article states": ["Villages in the township", "Monthly income from the cooperative"],
+        "Value": ["10 villages", "≈ 4,000 yuan per month"],  # 近四千元 -> 4 * 1,000, approximately
+        "Article's words": ["指导全乡10个村全部制定了脱贫方案", "每月收入近四千元"],
+        "Paragraph": [4, 5],
+    }
+
+
+def test_qualifier_table_counts_and_examples():
+    import pandas as pd
+
+    facts = pd.DataFrame({
+        "qualifier": ["exact", "at_least", "at_least"],
+        "value_number": [10.0, 40.0, None],
+        "unit": ["villages", "persons", "text"],
+        "source_quote": ["全乡10个村", "长期工40余人", "副科级以上"],
+    })
+    frame = report.qualifier_table(facts).data
+    assert frame["Facts"].tolist() == [1, 2, 0, 0]
+    assert frame["Example"].tolist() == ["10 villages — 全乡10个村", "≥ 40 persons — 长期工40余人", "", ""]
+
+
+def test_assumption_range_and_markdown_table():
+    import pandas as pd
+
+    assumptions = pd.DataFrame({
+        "name": ["price_yuan_per_kg", "subsidy_fraction"], "label_en": ["Price", "Subsidy | share"],
+        "unit": ["yuan_per_kg", "share"], "low": [50.0, 0.3], "base": [60.0, 0.5], "high": [70.0, 0.7],
+        "distribution": ["triangular", "uniform"], "source_id": ["market", "judgement"],
+        "confidence": ["medium", "judgement"], "verified": [True, False],
+    })
+    sources = pd.DataFrame({"source_id": ["market", "judgement"], "title": ["Market report", "Our judgement"]})
+    assert report.assumption_range(assumptions, "price_yuan_per_kg") == "50–70 yuan per kg (base 60 yuan per kg)"
+    assert report.assumption_range(assumptions, "subsidy_fraction", lang="zh") == "30%–70%（基准50%）"
+    assert report.assumptions_markdown(assumptions, sources).splitlines() == [
+        "| Assumption | Low–high | Base | Distribution | Source | Confidence | Verified |",
+        "|---|---|---|---|---|---|---|",
+        "| Price (`price_yuan_per_kg`) | 50–70 yuan per kg | 60 | triangular | Market report [@market] | medium | yes |",
+        "| Subsidy \\| share (`subsidy_fraction`) | 30%–70% | 50% | uniform | Our judgement [@judgement] | judgement | no |",
+    ]
+
+
+def test_threshold_and_income_channel_tables():
+    import pandas as pd
+
+    thresholds = pd.DataFrame({"threshold_share": [0.1], "threshold_yuan": [295.2], "probability": [0.5723]})
+    assert report.threshold_table(thresholds).data.to_dict("list") == {
+        "Share of the poverty line": ["10%"],
+        "Dividend per person": ["295 yuan"],  # 0.1 * 2,952 = 295.2
+        "Probability of reaching it": ["57.2%"],
+    }
+    channels = pd.DataFrame({
+        "channel": ["cooperative_job"], "label_en": ["Cooperative job"], "label_zh": ["合作社务工"],
+        "total_yuan": [36000.0], "poor_households_yuan": [float("nan")], "per_household_yuan": [float("nan")],
+        "per_person_yuan": [float("nan")], "note": ["one couple"],
+    })
+    row = report.income_channel_table(channels, lang="zh").data.iloc[0].tolist()
+    assert row == ["合作社务工", "36,000元", "—", "—", "—", "one couple"]  # 4,000 * 9 months = 36,000
+
+
+# --- gallery, data dictionary, citation ------------------------------------------------------------
+MANIFEST = {
+    "sizes": ["web", "slide"],
+    "figures": [{
+        "id": "tornado", "title_en": "Sensitivity", "title_zh": "敏感性", "caption_en": "Price moves it most.",
+        "caption_zh": "价格影响最大。", "alt_en": "Bars | per assumption", "alt_zh": "条形图",
+        "facts": ["poor_persons_registered"], "assumptions": [], "data_csv": "tornado/tornado.csv",
+        "files": ["tornado/tornado_en_web.png", "tornado/tornado_en_web.svg", "tornado/tornado_zh_slide.pdf"],
+    }],
+}
+
+
+def test_gallery_markdown_english():
+    assert report.gallery_markdown(MANIFEST, "en", "../").splitlines() == [
+        "## Sensitivity",
+        "",
+        "![Bars \\| per assumption](../figures/tornado/tornado_en_web.png)",
+        "",
+        "Price moves it most.",
+        "",
+        "Downloads: web: [PNG](../figures/tornado/tornado_en_web.png) · [SVG](../figures/tornado/tornado_en_web.svg); "
+        "[data (CSV)](../figures/tornado/tornado.csv)",
+        "",
+        "Facts used: `poor_persons_registered`. Assumptions: none.",
+    ]
+
+
+def test_gallery_markdown_chinese_without_png():
+    lines = report.gallery_markdown(MANIFEST, "zh", "").splitlines()
+    assert lines[2] == "（尚未导出该语言版本：运行 `python -m analysis figures --lang zh`）"
+    assert lines[6] == "下载：slide：[PDF](figures/tornado/tornado_zh_slide.pdf); [数据(CSV)](figures/tornado/tornado.csv)"
+    assert lines[8] == "所用事实：`poor_persons_registered`。 所用假设：无。"
+
+
+def test_read_manifest_missing_names_the_file(tmp_path):
+    from analysis.errors import AnalysisError
+
+    missing = tmp_path / "manifest.json"
+    with pytest.raises(AnalysisError, match=r"manifest\.json: missing, run 'python -m analysis figures' first$"):
+        report.read_manifest(missing)
+
+
+def test_data_dictionary_lists_every_field_of_every_resource():
+    import json
+
+    from analysis import paths
+
+    frame = report.data_dictionary()
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    assert frame["resource"].unique().tolist() == [r["name"] for r in package["resources"]]
+    facts = frame[frame["resource"] == "facts"].set_index("field")
+    assert facts.at["source_quote", "constraints"] == "maxLength: 30"
+    assert bool(facts.at["fact_id", "required"]) is True
+    assert report.quote_max_chars() == 30
+
+
+def test_data_dictionary_markdown_links_downloads():
+    text = report.data_dictionary_markdown(prefix="")
+    assert "Download: [facts.csv](data/facts.csv) (" in text
+    assert "schema [schemas/facts.json](data/schemas/facts.json) · primary key: `fact_id`" in text
+    assert "| `source_quote` | string | yes | maxLength: 30 |" in text
+
+
+def test_citation_markdown_names_source_and_report():
+    text = report.citation_markdown()
+    assert "> 共产党员网, 12371.cn (Communist Party Member Network). 辽宁清原:“三方聚力”强化党建引领脱贫攻坚. 2018-06-04. " in text
+    assert "Version 0.1.0" in text
