@@ -1192,6 +1192,7 @@ TEXT_GOVERNANCE = {
         "stated": "Link stated in the article", "implied": "Link implied by the text",
         "summary": "{n_wg} working groups under the leading group, {n_pg} Party groups under the industry Party branch, {villages_n} villages, {n_coop} cooperatives and the enterprise Tianfu with its two units",
         "village_label": "{en} {zh}",
+        "village_branch": "",
     },
     "zh": {
         "title": "大苏河乡脱贫攻坚的组织结构",
@@ -1203,8 +1204,10 @@ TEXT_GOVERNANCE = {
         "stated": "原文明确的关系", "implied": "文意推断的关系",
         "summary": "领导小组下设{n_wg}个工作组，产业扶贫党支部下设{n_pg}个党小组，{villages_n}个村，{n_coop}个合作社，以及天福菌业及其下属两个单位",
         "village_label": "{zh}",
+        "village_branch": "{village}支部",
     },
 }
+GOVERNANCE_HEIGHT = {"web": 1.35, "single-column": 2.1, "double-column": 1.45, "slide": 1.0}
 KIND_COLOURS = {
     "party_committee": style.VERMILLION, "party_branch": style.VERMILLION, "party_group": style.VERMILLION,
     "village_party_branch": style.VERMILLION, "leading_group": style.BLUE, "working_group": style.BLUE,
@@ -1267,11 +1270,15 @@ def _governance_label(node, words: dict, values: dict, lang: str) -> str:
         return words["village_label"].format(en=node.name_en, zh=node.name_zh)
     if lang == "zh" and node.name_zh:
         return node.name_zh
+    if lang == "zh" and node.kind == "village_party_branch" and words["village_branch"]:
+        village = values["village_zh"].get(node.parent_id, "")
+        return words["village_branch"].format(village=village) if village else node.name_en
     return node.name_en
 
 
-def _tree_layout(df: pd.DataFrame) -> dict[str, tuple[int, float]]:
-    """(depth, row) per node: leaves on consecutive rows, parents centred on their children."""
+def _tree_layout(df: pd.DataFrame, heights: dict[str, float] | None = None) -> dict[str, tuple[int, float]]:
+    """(depth, row) per node: leaves stacked (each as tall as *heights* says, default 1),
+    parents centred on their children."""
     children: dict[str, list[str]] = {}
     for node in df.itertuples():
         children.setdefault(node.parent_id, []).append(node.node_id)
@@ -1281,8 +1288,9 @@ def _tree_layout(df: pd.DataFrame) -> dict[str, tuple[int, float]]:
     def place(node_id: str, depth: int) -> float:
         kids = children.get(node_id, [])
         if not kids:
-            row = next_row[0]
-            next_row[0] += 1
+            height = (heights or {}).get(node_id, 1.0)
+            row = next_row[0] + height / 2
+            next_row[0] += height
         else:
             rows = [place(kid, depth + 1) for kid in kids]
             row = (rows[0] + rows[-1]) / 2
@@ -1300,14 +1308,19 @@ def draw_governance(df: pd.DataFrame, lang: str = "en", size="web"):
     """Left-to-right tree of the campaign's bodies, coloured by kind; dashed links are implied."""
     from matplotlib.lines import Line2D
 
-    fig, size, words = _start("governance", df, lang, size, height_scale=1.35)
+    preset = size if isinstance(size, style.SizePreset) else style.get_size(size)
+    fig, size, words = _start("governance", df, lang, preset, height_scale=GOVERNANCE_HEIGHT.get(preset.name, 1.35))
     values = _values_governance(df, lang)
-    layout = _tree_layout(df)
-    depth_max = max(d for d, _ in layout.values())
-    rows = max(r for _, r in layout.values()) + 1
-    ax = fig.add_subplot()
+    values["village_zh"] = {n.node_id: n.name_zh for n in df.itertuples() if n.kind == "village"}
+    depths = _tree_layout(df)
+    depth_max = max(d for d, _ in depths.values())
     column_width = 1.0 / (depth_max + 1)
     font = size.small_pt * 0.9
+    labels = {node.node_id: _wrap(fig, _governance_label(node, words, values, lang), font, column_width * 0.88)
+              for node in df.itertuples()}
+    layout = _tree_layout(df, {k: label.count("\n") + 1.6 for k, label in labels.items()})
+    rows = max(r for _, r in layout.values()) + 1
+    ax = fig.add_subplot()
     for node in df.itertuples():
         depth, row = layout[node.node_id]
         x, y = depth * column_width, -row
@@ -1317,14 +1330,14 @@ def draw_governance(df: pd.DataFrame, lang: str = "en", size="web"):
             ax.plot([px + column_width * 0.9, x + column_width * 0.02], [-prow, y], color=style.NEUTRAL_COLOUR,
                     linestyle="--" if node.link_basis == "implied" else "-", linewidth=size.line_width_pt * 0.6,
                     zorder=1)
-        label = _wrap(fig, _governance_label(node, words, values, lang), font, column_width * 0.88)
+        label = labels[node.node_id]
         colour = KIND_COLOURS.get(node.kind, style.NEUTRAL_COLOUR)
         ax.text(x + column_width * 0.02, y, label, ha="left", va="center", fontsize=font, zorder=2,
                 color=style.TEXT_COLOUR, linespacing=1.1,
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": colour,
                       "linewidth": size.line_width_pt * 0.9})
     ax.set_xlim(0, 1)
-    ax.set_ylim(-rows + 0.4, 0.6)
+    ax.set_ylim(-rows + 0.6, 0.2)
     ax.axis("off")
     handles = [Line2D([], [], color=style.NEUTRAL_COLOUR, label=words["stated"]),
                Line2D([], [], color=style.NEUTRAL_COLOUR, linestyle="--", label=words["implied"])]
