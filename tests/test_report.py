@@ -269,3 +269,55 @@ def test_citation_markdown_names_source_and_report():
     text = report.citation_markdown()
     assert "> 共产党员网, 12371.cn (Communist Party Member Network). 辽宁清原:“三方聚力”强化党建引领脱贫攻坚. 2018-06-04. " in text
     assert "Version 0.1.0" in text
+
+
+def test_organisation_and_village_industry_tables():
+    import pandas as pd
+
+    organisations = pd.DataFrame({
+        "org_id": ["group", "wg"], "name_zh": ["领导小组", "防汛组"], "name_en": ["Leading group", "Flood group"],
+        "kind": ["leading_group", "working_group"], "parent_org_id": [None, "group"], "parent_basis": [None, "stated"],
+    })
+    assert report.organisation_table(organisations).data.to_dict("list") == {
+        "Name": ["Leading group 领导小组", "Flood group 防汛组"],
+        "Kind": ["leading group", "working group"],
+        "Part of": ["", "Leading group"],
+        "Link stated or implied": ["", "stated"],
+    }
+    villages = pd.DataFrame({"village_id": ["dabao"], "name_zh": ["大堡村"], "name_en": ["Dabao"]})
+    industries = pd.DataFrame({
+        "village_id": ["dabao", "dabao"], "industry_zh": ["黑木耳", "旅游"], "industry_en": ["black fungus", "tourism"],
+        "sector": ["fungus", "tourism"], "area_mu_fact_id": ["dabao_fungus_area_mu", None],
+    })
+    assert report.village_industry_table(villages, industries, lang="zh").data.to_dict("list") == {
+        "村": ["大堡村", "大堡村"], "产业": ["黑木耳", "旅游"], "行业": ["fungus", "tourism"],
+        "面积": ["35亩", "未说明"],  # 发展木耳35亩
+    }
+
+
+def test_contract_terms_cases_and_parameter_tables():
+    import pandas as pd
+
+    from analysis.parameters import get_parameters
+
+    terms = pd.DataFrame({"term_id": ["rent"], "term_en": ["Rent"], "fact_id": ["tianfu_land_rent_yuan_per_mu"]})
+    assert report.contract_terms_table(terms).data.iloc[0].tolist() == ["Rent", "500 yuan per mu", "以每亩500元价格", 6]
+    cases = pd.DataFrame({"role_en": ["Party member"], "role_zh": ["党员"], "source_quote": ["大堡村党员李伟"],
+                          "source_paragraph": [5], "story_en": ["Paired with poor households"]})
+    assert report.cases_table(cases).data.columns.tolist() == ["Role", "Article's words", "Paragraph", "What the article tells"]
+    table = report.parameter_run_table(get_parameters("base", price_yuan_per_kg=75), names={"price_yuan_per_kg", "households"}).data
+    assert table["Parameter"].tolist() == ["Registered poor households", "Farm-gate price of dried wood-ear"]
+    assert table["Value"].tolist() == ["243 households", "75 yuan per kg"]
+    assert table["Kind"].tolist() == ["fact", "assumption"]
+
+
+def test_figure_caption_is_the_figures_caption_in_italics():
+    from analysis import figures
+
+    caption = figures.figure_text("poverty_outcomes", figures.prepared("poverty_outcomes"), "zh")["caption"]
+    assert report.figure_caption("poverty_outcomes", "zh")._repr_markdown_() == f"*{caption}*"
+
+
+def test_format_fact():
+    assert report.format_fact("tianfu_temporary_workers_max_per_day") == "≤ 200 persons per day"  # 最高达到200人/日
+    assert report.format_fact("profit_share_villages", lang="zh") == "60%"  # 10个村占60%
