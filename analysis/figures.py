@@ -206,9 +206,26 @@ def _legend_columns(fig, wanted: int) -> int:
     return wanted if fig.get_size_inches()[0] >= 5 else 1
 
 
-def _thousands(axis, nbins: int = 5) -> None:
+def _legend_below(fig, ax, ncols: int, handles=None, **kwargs):
+    """A legend under the x-axis label of *ax* (an axes legend, so constrained layout makes room)."""
+    import matplotlib
+    from matplotlib.transforms import offset_copy
+
+    if handles is None:
+        handles, _ = ax.get_legend_handles_labels()
+    label_lines = ax.get_xlabel().count("\n") + 1 if ax.get_xlabel() else 0
+    offset_pt = (float(matplotlib.rcParams["xtick.labelsize"]) * 1.3
+                 + float(matplotlib.rcParams["axes.labelsize"]) * 1.3 * label_lines + 8)
+    anchor = offset_copy(ax.transAxes, fig=fig, y=-offset_pt, units="points")
+    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=anchor,
+                     ncols=ncols, **kwargs)
+
+
+def _thousands(axis, nbins: int | None = None) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    if nbins is None:
+        nbins = 5 if axis.axes.figure.get_size_inches()[0] >= 5 else 3
     axis.set_major_locator(MaxNLocator(nbins))
     axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 0 if abs(v) >= 10 or v == round(v) else 1)))
 
@@ -617,7 +634,7 @@ def draw_scenarios_poverty_line(df: pd.DataFrame, lang: str = "en", size="web"):
     ax.set_ylabel(words["axis"])
     ax.set_ylim(0, df["poverty_line_yuan"].max() * 1.12)
     _thousands(ax.yaxis)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncols=_legend_columns(fig, 2))
+    _legend_below(fig, ax, _legend_columns(fig, 2))
     return fig
 
 
@@ -689,7 +706,7 @@ def draw_tornado(df: pd.DataFrame, lang: str = "en", size="web"):
     _thousands(ax.xaxis)
     ax.xaxis.grid(True)
     ax.set_axisbelow(True)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncols=_legend_columns(fig, 3))
+    _legend_below(fig, ax, _legend_columns(fig, 3))
     return fig
 
 
@@ -793,8 +810,8 @@ def draw_break_even_map(df: pd.DataFrame, lang: str = "en", size="web"):
                Line2D([], [], marker="X", color=style.ORANGE, markeredgecolor="black", linestyle="none",
                       label=words["base"]),
                Line2D([], [], color="white", linestyle="--", linewidth=size.line_width_pt, label=words["range"])]
-    legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13),
-                       ncols=_legend_columns(fig, 3), facecolor=style.NEUTRAL_COLOUR, frameon=True)
+    legend = _legend_below(fig, ax, _legend_columns(fig, 3), handles=handles, facecolor=style.NEUTRAL_COLOUR,
+                           frameon=True)
     legend.get_frame().set_linewidth(0)
     return fig
 
@@ -887,7 +904,7 @@ def draw_montecarlo_distribution(df: pd.DataFrame, lang: str = "en", size="web")
 
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     _thousands(ax.xaxis)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), fontsize=size.small_pt)
+    _legend_below(fig, ax, 1)
     return fig
 
 
