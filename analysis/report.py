@@ -518,7 +518,7 @@ _WORDS = {
         "probability": "Probability of reaching it",
         "channel": "Channel", "total": "Total", "poor_part": "Poor households' part",
         "per_household": "Per registered household", "per_person": "Per registered person", "note": "Note",
-        "role": "Role", "story": "What the article tells",
+        "role": "Role", "story": "What the article tells", "numbers": "Numbers stated",
     },
     "zh": {
         "qualifier": "限定", "meaning": "含义", "facts": "事实数", "example": "示例",
@@ -531,7 +531,7 @@ _WORDS = {
         "probability": "达到的概率",
         "channel": "渠道", "total": "总额", "poor_part": "贫困户所得",
         "per_household": "户均", "per_person": "人均", "note": "说明",
-        "role": "角色", "story": "原文所述",
+        "role": "角色", "story": "原文所述", "numbers": "所述数字",
     },
 }
 
@@ -686,15 +686,31 @@ def income_channel_table(channels, lang: str = "en"):
     return _display(rows)
 
 
-def cases_table(cases, lang: str = "en"):
-    """Individual cases by role; personal names appear only inside the verbatim quotes."""
+def cases_table(cases, lang: str = "en", case_facts=None):
+    """Individual cases by role; personal names appear only inside the verbatim quotes.
+
+    With *case_facts* (case_id, fact_id), a column lists each case's numeric facts.
+    """
+    from analysis import data
+
     w = _words(lang)
-    rows = [{
-        w["role"]: row.role_en if lang == "en" else row.role_zh,
-        w["words"]: row.source_quote,
-        w["paragraph"]: row.source_paragraph,
-        w["story"]: row.story_en,
-    } for row in cases.itertuples()]
+    numbers: dict[str, list[str]] = {}
+    for link in ([] if case_facts is None else case_facts.itertuples()):
+        f = data.fact(link.fact_id)
+        if f.unit not in TEXT_UNITS:
+            value = format_quantity(f.value, f.unit, f.qualifier, lang=lang)
+            numbers.setdefault(link.case_id, []).append(f"{f.note_en}: {value}" if lang == "en" else f.source_quote)
+    rows = []
+    for row in cases.itertuples():
+        entry = {
+            w["role"]: row.role_en if lang == "en" else row.role_zh,
+            w["words"]: row.source_quote,
+            w["paragraph"]: row.source_paragraph,
+            w["story"]: row.story_en,
+        }
+        if case_facts is not None:
+            entry[w["numbers"]] = "; ".join(numbers.get(row.case_id, []))
+        rows.append(entry)
     return _display(rows)
 
 

@@ -321,3 +321,14 @@ def test_figure_caption_is_the_figures_caption_in_italics():
 def test_format_fact():
     assert report.format_fact("tianfu_temporary_workers_max_per_day") == "≤ 200 persons per day"  # 最高达到200人/日
     assert report.format_fact("profit_share_villages", lang="zh") == "60%"  # 10个村占60%
+
+
+def test_cases_table_lists_each_cases_numbers():
+    import pandas as pd
+
+    cases = pd.DataFrame({"case_id": ["couple"], "role_en": ["Villager couple"], "role_zh": ["村民"],
+                          "source_quote": ["村民孙叶梅原是村里养鸡大户"], "source_paragraph": [5], "story_en": ["Flood"]})
+    links = pd.DataFrame({"case_id": ["couple", "couple"], "fact_id": ["case_debt_yuan", "poultry_farmer_former_role"]})
+    table = report.cases_table(cases, "en", links).data
+    # 十多万元的债务 -> 10 * 10,000 = 100,000 yuan, at least (多); the text fact is left out
+    assert table["Numbers stated"].tolist() == ["Debt left after the flood: ≥ 100,000 yuan"]
