@@ -322,6 +322,7 @@ def execute_notebook(
     nb = nbformat.read(source, as_version=4)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": cwd}},
+        record_timing=False,  # no timestamps: same inputs, same executed notebook
         extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no "running over TCP" notice per kernel
     )
     try:

@@ -427,6 +427,19 @@ def test_preview_second_build_is_a_no_op_and_a_change_rebuilds(fixture_site, tmp
 
 
 @pytest.mark.slow
+def test_preview_is_byte_identical_when_rebuilt_from_scratch(fixture_site, tmp_path):
+    root, out, _, downloads, _ = fixture_site
+    again = site.build_preview(FIXTURE_PAGES, root=root, out_dir=tmp_path / "_site", cache_dir=tmp_path / "cache",
+                               jobs=2, site_title="Fixture site", dependencies_hash="deps", downloads=downloads,
+                               use_cache=False)
+    assert again.rebuilt
+    first_files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    second_files = sorted(p.relative_to(again.out_dir) for p in again.out_dir.rglob("*") if p.is_file())
+    assert first_files == second_files
+    assert [n for n in first_files if (out / n).read_bytes() != (again.out_dir / n).read_bytes()] == []
+
+
+@pytest.mark.slow
 def test_preview_failing_notebook_is_one_clear_error_and_keeps_the_old_site(fixture_site, tmp_path):
     root, out, cache, downloads, _ = fixture_site
     copy = tmp_path / "broken"
