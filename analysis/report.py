@@ -1,7 +1,19 @@
 """Small helpers that turn computed numbers into report prose, in English or Chinese.
 
 The notebooks never type a number into their prose: they compute it and format
-it here, so the same value reads the same everywhere.
+it here, so the same value reads the same everywhere. Sections:
+
+- numbers: :func:`format_number`, :func:`format_share`, :func:`format_unit`,
+  :func:`format_quantity`, :func:`format_range`, :func:`explain_qualifier`,
+  :func:`format_fact`, :func:`format_yuan`;
+- prose: :func:`fill` / :func:`markdown` (``{name}`` placeholders for computed values
+  and fact ids);
+- pages: :func:`data_dictionary`, :func:`data_dictionary_markdown`, :func:`figure_caption`,
+  :func:`citation_markdown`, :func:`read_manifest`, :func:`gallery_markdown`;
+- display tables (pandas Stylers without index, or Markdown): :func:`fact_table`,
+  :func:`qualifier_table`, :func:`organisation_table`, :func:`village_industry_table`,
+  :func:`contract_terms_table`, :func:`parameter_run_table`, :func:`threshold_table`,
+  :func:`income_channel_table`, :func:`cases_table`, :func:`assumptions_markdown`.
 
 >>> format_quantity(5_000_000, "yuan", "at_least")
 '≥ 5,000,000 yuan'
