@@ -332,3 +332,10 @@ def test_cases_table_lists_each_cases_numbers():
     table = report.cases_table(cases, "en", links).data
     # 十多万元的债务 -> 10 * 10,000 = 100,000 yuan, at least (多); the text fact is left out
     assert table["Numbers stated"].tolist() == ["Debt left after the flood: ≥ 100,000 yuan"]
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(report)
+    assert (result.failed, result.attempted) == (0, 12)  # every example runs, none fails
