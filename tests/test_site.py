@@ -557,7 +557,6 @@ def check_site_in_browser(base_url: str, pages: list[str]) -> dict:
             context = browser.new_context()  # fresh cache: the page's full weight is counted
             page = context.new_page()
             url = urljoin(base_url, name)
-            received = {"bytes": 0}
             page.on("console", lambda msg, n=name: msg.type == "error" and problems.append(f"{n}: console error: {msg.text}"))
             page.on("pageerror", lambda exc, n=name: problems.append(f"{n}: page error: {exc}"))
             page.on("requestfailed", lambda req, n=name: problems.append(f"{n}: request failed: {req.url} {req.failure}"))
@@ -567,14 +566,9 @@ def check_site_in_browser(base_url: str, pages: list[str]) -> dict:
                 if req.url.startswith(("http:", "https:")) and host != "127.0.0.1":
                     problems.append(f"{n}: request to an external host: {req.url}")
 
-            def on_response(resp, n=name, received=received):
+            def on_response(resp, n=name):
                 if resp.status >= 400:
                     problems.append(f"{n}: HTTP {resp.status} for {resp.url}")
-                else:
-                    try:
-                        received["bytes"] += len(resp.body())
-                    except Exception:  # noqa: BLE001 - redirects have no body
-                        pass
 
             page.on("request", on_request)
             page.on("response", on_response)
@@ -598,7 +592,11 @@ def check_site_in_browser(base_url: str, pages: list[str]) -> dict:
                     fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
                     cjk_pages[f"{name} ({where}: {probes[where]})"] = fonts
                 cdp.detach()
-            weights[name] = received["bytes"]
+            # bytes the page loaded: the document and every resource (Resource Timing API)
+            weights[name] = page.evaluate(
+                "() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+                ".reduce((sum, e) => sum + e.encodedBodySize, 0)"
+            )
             context.close()
         context = browser.new_context()
         for link in sorted(links):
