@@ -168,14 +168,24 @@ def test_model_figures_say_they_are_illustrative():
 def test_every_figure_renders_in_every_format(figure_id, lang):
     from pypdf import PdfReader
 
-    from tests.test_style import _pdf_fonts
-
     size = {"en": "web", "zh": "single-column"}[lang]  # one size per language keeps this fast
     rendered = figures.render_one(figure_id, lang, size, list(style.FORMATS))
     assert rendered["png"][:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<text" in rendered["svg"] and b"@font-face" in rendered["svg"]
     fonts = _pdf_fonts(PdfReader(io.BytesIO(rendered["pdf"])))
-    assert fonts and all(subtype != "/Type3" and embedded for _, subtype, embedded in fonts)
+    assert fonts and all(subtype != "/Type3" and embedded for subtype, embedded in fonts)
+
+
+def _pdf_fonts(reader) -> list[tuple[str, bool]]:
+    """(subtype, has an embedded font file) for every (descendant) font of every page."""
+    found = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for d in [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]:
+                fd = d["/FontDescriptor"].get_object() if "/FontDescriptor" in d else {}
+                found.append((str(font["/Subtype"]), any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3"))))
+    return found
 
 
 # --- export, manifest and command line ---------------------------------------------------------------
