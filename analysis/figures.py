@@ -993,7 +993,7 @@ TEXT_CHANNELS = {
     "en": {
         "title": "Income reaching registered poor households, by channel (one year)",
         "subtitle": "{illustrative}; averages over all {households_n} registered poor households; the cooperative job is one couple's case",
-        "caption": "Yearly income per registered poor household by channel under the base assumptions: {listing}. The cooperative job is an individual case from the article ({coop} per couple per year), shown apart and not spread across households.",
+        "caption": "Yearly income per registered poor household by channel under the base assumptions: {listing}. The cooperative job is an individual case from the article ({coop} per couple per year), shown apart and not spread across households. Wages are paid out of the production cost the enterprise advances, not on top of the profit.",
         "alt": "Bar chart of yearly income per registered poor household by channel: {listing}; a separate bar shows one cooperative job at {coop} per couple per year.",
         "x_households": "Yuan per registered poor household per year (average)",
         "x_case": "Yuan per job-holding couple per year",
@@ -1003,7 +1003,7 @@ TEXT_CHANNELS = {
     "zh": {
         "title": "建档立卡贫困户各渠道收入（一年）",
         "subtitle": "{illustrative}；为全部{households}的平均值；合作社务工为一对夫妻的个案",
-        "caption": "基准假设下建档立卡贫困户各渠道户均年收入：{listing}。合作社务工为文章中的个案（每对夫妻每年{coop}），单独列示，不摊入各户。",
+        "caption": "基准假设下建档立卡贫困户各渠道户均年收入：{listing}。合作社务工为文章中的个案（每对夫妻每年{coop}），单独列示，不摊入各户。工资出自企业垫付的生产成本，并非利润之外的额外收入。",
         "alt": "条形图：建档立卡贫困户各渠道户均年收入：{listing}；另一条显示合作社务工个案，每对夫妻每年{coop}。",
         "x_households": "每户建档立卡贫困户年收入（元，平均）",
         "x_case": "每对务工夫妻年收入（元）",
