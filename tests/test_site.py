@@ -306,6 +306,27 @@ def test_site_cli_rejects_unknown_option_with_one_line():
     assert result.stderr == "error: python -m analysis site: unrecognized arguments: --bogus\n"
 
 
+def test_site_cli_stops_on_invalid_data_before_writing_anything(tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data_dir)
+    facts = data_dir / "facts.csv"
+    lines = facts.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = lines[1].split(",")
+    row[header.index("qualifier")] = "roughly"  # not in the qualifier enum
+    lines[1] = ",".join(row)
+    facts.write_text("".join(lines), encoding="utf-8")
+    stamp = paths.SITE_DIR / site.PREVIEW_STAMP
+    before = stamp.stat().st_mtime_ns if stamp.exists() else None
+    result = subprocess.run([sys.executable, "-m", "analysis", "site", "--preview"], capture_output=True, text=True,
+                            cwd=paths.ROOT, env=dict(os.environ, DASUHE_DATA_DIR=str(data_dir)))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert "facts.csv" in result.stderr and "qualifier" in result.stderr
+    assert (stamp.stat().st_mtime_ns if stamp.exists() else None) == before
+
+
 # ---------------------------------------------------------------------------------------------
 # the preview from fixture notebooks
 # ---------------------------------------------------------------------------------------------
