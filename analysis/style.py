@@ -15,7 +15,7 @@ Fonts
 Determinism
     PNG without the ``Software`` stamp, PDF without dates or producer, SVG
     without date and with a fixed ``svg.hashsalt``: identical inputs give
-    identical bytes.  PDF embeds the font as CID (``pdf.fonttype`` 42); SVG
+    identical bytes.  PDF embeds the font as CID TrueType (``pdf.fonttype`` 42); SVG
     keeps text as ``<text>`` (``svg.fonttype`` "none") and carries a subset of
     the font as a WOFF2 ``@font-face`` inside the file, so the text stays
     searchable and renders on machines without a CJK font.
@@ -148,16 +148,25 @@ def working_font_characters() -> str:
     return "".join(sorted(ch for ch in chars if ch.isprintable()))
 
 
+WORKING_FONT_VERSION = "2"  # bump when the way the working font is built changes
+
+
 @functools.cache
 def working_font_path() -> Path:
-    """The cached subset of Noto Sans SC the figures use (built once, in .cache/fonts/)."""
+    """The cached working font the figures use (built once into .cache/fonts/, a few seconds).
+
+    A subset of Noto Sans SC (see :func:`working_font_characters`) with its cubic CFF outlines
+    converted to quadratic TrueType ones: matplotlib then embeds it in PDFs as a true CID
+    TrueType font (FontFile2), as the PDF format expects, and subsets it quickly.
+    """
     import hashlib
 
     from analysis import paths
 
     characters = working_font_characters()
-    key = hashlib.sha256((str(font_path().stat().st_size) + characters).encode()).hexdigest()[:16]
-    target = paths.CACHE_DIR / "fonts" / f"NotoSansSC-Regular-subset-{key}.otf"
+    seed = f"{WORKING_FONT_VERSION}:{font_path().stat().st_size}:{characters}"
+    key = hashlib.sha256(seed.encode()).hexdigest()[:16]
+    target = paths.CACHE_DIR / "fonts" / f"NotoSansSC-Regular-subset-{key}.ttf"
     if not target.exists():
         from fontTools import subset
 
@@ -169,9 +178,47 @@ def working_font_path() -> Path:
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=characters)
         subsetter.subset(font)
+        _convert_to_truetype(font)
         with atomic_path(target) as tmp:
-            subset.save_font(font, str(tmp), options)
+            font.save(str(tmp))
     return target
+
+
+def _convert_to_truetype(font) -> None:
+    """Replace the CFF outlines of a fontTools TTFont by TrueType (glyf) outlines, in place."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    outlines = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(outlines)
+        outlines[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    font["glyf"] = glyf
+    font["loca"] = newTable("loca")
+    for tag in ("CFF ", "VORG"):
+        if tag in font:
+            del font[tag]
+    metrics = font["hmtx"]
+    for name, glyph in glyphs.items():
+        glyph.recalcBounds(glyf)
+        metrics[name] = (metrics[name][0], getattr(glyph, "xMin", 0))
+    maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, field, 0)
+    font["maxp"] = maxp
+    font["post"].formatType = 3.0  # no glyph names
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font.recalcBBoxes = True  # maxp and head bounds are computed from the new outlines on save
 
 
 @functools.cache

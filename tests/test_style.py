@@ -170,3 +170,31 @@ def test_save_figure_is_atomic_on_failure(tmp_path):
         with style.figure_style("single-column"):
             style.save_figure(fig, target, "png")
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pdf_font_file_is_truetype_as_declared(tmp_path):
+    """CIDFontType2 must carry TrueType outlines in FontFile2 (not CFF): the working font is converted."""
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    fig = _figure("大苏河乡 Dasuhe")
+    with style.figure_style("single-column"):
+        pdf = style.render_figure(fig, "pdf")
+    reader = PdfReader(io.BytesIO(pdf))
+    descendants = [d.get_object() for page in reader.pages for f in page["/Resources"]["/Font"].values()
+                   for d in f.get_object().get("/DescendantFonts", [])]
+    assert descendants
+    for d in descendants:
+        assert d["/Subtype"] == "/CIDFontType2"
+        font_file = d["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
+        assert font_file[:4] == b"\x00\x01\x00\x00"  # sfnt version of TrueType outlines
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) not on PATH: checked with pypdf only")
+    target = tmp_path / "f.pdf"
+    target.write_bytes(pdf)
+    result = subprocess.run(["pdffonts", str(target)], capture_output=True, text=True)
+    rows = result.stdout.splitlines()[2:]
+    assert rows and all("CID TrueType" in row and " yes yes yes " in row for row in rows)
+    assert "Mismatch" not in result.stderr
