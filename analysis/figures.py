@@ -744,9 +744,9 @@ def prepare_break_even_map() -> pd.DataFrame:
     from analysis import scenarios
 
     p = _base_parameters()
-    grid = scenarios.break_even_grid(p).assign(kind="grid")
-    s = _season(p)
     table = _assumptions()
+    grid = scenarios.break_even_grid(p, *_map_axes(p, table)).assign(kind="grid")
+    s = _season(p)
     extra = [{"kind": "base_case", "price_yuan_per_kg": p.price_yuan_per_kg,
               "yield_kg_per_segment": p.yield_kg_per_segment, "profit_yuan": s["profit_yuan"],
               "per_person_yuan": s["per_person_yuan"], "share_of_poverty_line": s["share_of_poverty_line"]}]
@@ -757,6 +757,24 @@ def prepare_break_even_map() -> pd.DataFrame:
     columns = ["kind", "price_yuan_per_kg", "yield_kg_per_segment", "profit_yuan", "per_person_yuan",
                "share_of_poverty_line"]
     return pd.concat([grid, pd.DataFrame(extra)], ignore_index=True)[columns]
+
+
+MAP_POINTS = 61
+MAP_MARGIN = 0.1  # share of each axis added beyond the break-even line and the assumed range
+
+
+def _map_axes(p, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Price and yield axes wide enough to show the assumed ranges *and* the break-even line.
+
+    Price runs from below the break-even price at the highest assumed yield to above the highest
+    assumed price; yield likewise (break-even price × yield = cost per segment).
+    """
+    price_low, price_high = (float(table.loc["price_yuan_per_kg", c]) for c in ("low", "high"))
+    yield_low, yield_high = (float(table.loc["yield_kg_per_segment", c]) for c in ("low", "high"))
+    price_start = min(price_low, p.cost_yuan_per_segment / yield_high) * (1 - MAP_MARGIN)
+    yield_start = min(yield_low, p.cost_yuan_per_segment / price_high) * (1 - MAP_MARGIN)
+    return (np.linspace(price_start, price_high * (1 + MAP_MARGIN), MAP_POINTS),
+            np.linspace(yield_start, yield_high * (1 + MAP_MARGIN), MAP_POINTS))
 
 
 def _values_break_even(df: pd.DataFrame, lang: str) -> dict:
