@@ -1482,8 +1482,13 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
     if jobs > 1 and len(work) > 1:
         import concurrent.futures
         import multiprocessing
+        import threading
 
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        # fork shares the prepared frames for free, but is unsafe when other threads run
+        # (e.g. when the site builder calls this in-process): then start fresh processes.
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        with concurrent.futures.ProcessPoolExecutor(min(jobs, len(work)),
+                                                    mp_context=multiprocessing.get_context(method)) as pool:
             results = list(pool.map(_render_job, work))
     else:
         results = [_render_job(job) for job in work]

@@ -251,3 +251,13 @@ def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, args, me
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_parallel_export_gives_the_same_files(tmp_path):
+    one = figures.export_figures(["poverty_outcomes", "tornado"], ["png", "svg"], ["single-column"], ["en"],
+                                 tmp_path / "one", jobs=1)
+    two = figures.export_figures(["poverty_outcomes", "tornado"], ["png", "svg"], ["single-column"], ["en"],
+                                 tmp_path / "two", jobs=2)
+    assert [p.relative_to(tmp_path / "one") for p in one] == [p.relative_to(tmp_path / "two") for p in two]
+    assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
