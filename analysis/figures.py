@@ -807,7 +807,7 @@ def draw_break_even_map(df: pd.DataFrame, lang: str = "en", size="web"):
     table = grid.pivot(index="yield_kg_per_segment", columns="price_yuan_per_kg")
     ax = fig.add_subplot()
     mesh = ax.pcolormesh(prices, yields, table["per_person_yuan"].to_numpy(), shading="nearest",
-                         cmap=style.SEQUENTIAL_CMAP, rasterized=False)
+                         cmap=style.SEQUENTIAL_CMAP, rasterized=True)  # heat map as an image in SVG/PDF; text stays vector
     colourbar = fig.colorbar(mesh, ax=ax)
     colourbar.set_label(_wrap(fig, words["colour"], size.font_pt, 0.5))
     _thousands(colourbar.ax.yaxis)
