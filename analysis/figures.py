@@ -163,12 +163,13 @@ def _start(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale: floa
     return fig, preset, words
 
 
-def make_figure(figure_id: str, lang: str = style.DEFAULT_LANG, size: str = style.DEFAULT_SIZE, df=None):
-    """Prepare (unless *df* is given) and draw one figure in the house style; return the Figure."""
+def make_figure(figure_id: str, lang: str = style.DEFAULT_LANG, size: str = style.DEFAULT_SIZE, df=None, p=None):
+    """Prepare (unless *df* is given; for parameters *p* if given) and draw one figure in the
+    house style; return the Figure."""
     spec = FIGURES[check_figure_id(figure_id)]
     style.check_lang(lang)
     preset = style.get_size(size)
-    frame = spec.prepare() if df is None else df
+    frame = prepared(figure_id, p) if df is None else df
     with style.figure_style(preset):
         return spec.draw(frame, lang=lang, size=preset)
 
@@ -470,9 +471,9 @@ TEXT_MONEY = {
 }
 
 
-def prepare_contract_money_flow() -> pd.DataFrame:
-    """One base-case season as waterfall steps: amount, bar bottom and top, and the share applied."""
-    p = _base_parameters()
+def prepare_contract_money_flow(p=None) -> pd.DataFrame:
+    """One season (base case, or parameters *p*) as waterfall steps: amount, bar bottom and top, share applied."""
+    p = p or _base_parameters()
     s = _season(p)
     revenue, cost, profit = s["revenue_yuan"], s["cost_yuan"], s["profit_yuan"]
     pool, households = s["village_pool_yuan"], s["households_pool_yuan"]
@@ -661,11 +662,11 @@ TEXT_TORNADO = {
 }
 
 
-def prepare_tornado() -> pd.DataFrame:
+def prepare_tornado(p=None) -> pd.DataFrame:
     """The one-at-a-time sensitivity of the transfer per person (all assumptions, sorted by swing)."""
     from analysis import scenarios
 
-    return scenarios.sensitivity(_base_parameters(), output="per_person_yuan").reset_index(drop=True)
+    return scenarios.sensitivity(p or _base_parameters(), output="per_person_yuan").reset_index(drop=True)
 
 
 def _moving(df: pd.DataFrame) -> pd.DataFrame:
@@ -739,11 +740,11 @@ TEXT_BREAK_EVEN = {
 }
 
 
-def prepare_break_even_map() -> pd.DataFrame:
-    """The price × yield grid (kind 'grid'), the base case and the assumed low/high corners."""
+def prepare_break_even_map(p=None) -> pd.DataFrame:
+    """The price × yield grid (kind 'grid'), the base case (or *p*) and the assumed low/high corners."""
     from analysis import scenarios
 
-    p = _base_parameters()
+    p = p or _base_parameters()
     table = _assumptions()
     grid = scenarios.break_even_grid(p, *_map_axes(p, table)).assign(kind="grid")
     s = _season(p)
@@ -861,10 +862,15 @@ TEXT_MONTECARLO = {
 
 
 def prepare_montecarlo_distribution() -> pd.DataFrame:
-    """Histogram of the per-person transfer (kind 'bin'), thresholds and quantiles of a seeded run."""
+    """Histogram of the per-person transfer (kind 'bin'), thresholds and quantiles of a seeded base run."""
     from analysis import scenarios
 
-    result = scenarios.monte_carlo(MC_DRAWS, scenarios.DEFAULT_SEED, _base_parameters())
+    return montecarlo_frame(scenarios.monte_carlo(MC_DRAWS, scenarios.DEFAULT_SEED, _base_parameters()))
+
+
+def montecarlo_frame(result) -> pd.DataFrame:
+    """The plotted frame of ``montecarlo_distribution`` for any :class:`scenarios.MonteCarloResult`
+    (a notebook's own run, with its parameters and the draws it holds fixed)."""
     samples = result.samples["per_person_yuan"].to_numpy()
     counts, edges = np.histogram(samples, bins=MC_BINS)
     bins = pd.DataFrame({"kind": "bin", "start_yuan": edges[:-1], "end_yuan": edges[1:],
@@ -951,11 +957,11 @@ FAN_DRAWS = 2000
 FAN_BANDS = ((0.05, 0.95), (0.25, 0.75))  # quantile pairs of the outer and inner band
 
 
-def prepare_contract_paths_fan() -> pd.DataFrame:
+def prepare_contract_paths_fan(p=None) -> pd.DataFrame:
     """Quantiles per contract year of the simulated 13-year paths (from scenarios.contract_paths)."""
     from analysis import scenarios
 
-    paths_frame = scenarios.contract_paths(_base_parameters(), draws=FAN_DRAWS)
+    paths_frame = scenarios.contract_paths(p or _base_parameters(), draws=FAN_DRAWS)
     return paths_frame[["year", "quantile", "households_yuan", "cumulative_households_yuan",
                         "cumulative_village_pool_yuan"]].assign(draws=FAN_DRAWS)
 
@@ -1032,11 +1038,11 @@ TEXT_CHANNELS = {
 CASE_CHANNEL = "cooperative_job"
 
 
-def prepare_income_channels() -> pd.DataFrame:
-    """Income by channel (model.income_channels at base): per household, and the cooperative case per couple."""
+def prepare_income_channels(p=None) -> pd.DataFrame:
+    """Income by channel (model.income_channels at base, or *p*): per household, and the cooperative case per couple."""
     from analysis import model
 
-    return model.income_channels(_base_parameters()).reset_index(drop=True)
+    return model.income_channels(p or _base_parameters()).reset_index(drop=True)
 
 
 def _basis_names(df: pd.DataFrame) -> list[str]:
@@ -1411,9 +1417,23 @@ def _split_list(values, check, name: str, choices) -> list[str]:
 
 
 @functools.cache
-def prepared(figure_id: str) -> pd.DataFrame:
-    """The prepared frame of a figure (cached per process; treat as read-only)."""
-    return FIGURES[check_figure_id(figure_id)].prepare()
+def prepared(figure_id: str, p=None) -> pd.DataFrame:
+    """The prepared frame of a figure (cached per process; treat as read-only).
+
+    *p* (:class:`analysis.parameters.Parameters`) draws a model figure for those parameters
+    instead of the base case; a figure that does not use the model's parameters refuses it.
+    """
+    prepare = FIGURES[check_figure_id(figure_id)].prepare
+    if p is None:
+        return prepare()
+    if figure_id not in PARAMETRISED:
+        raise ParameterError(f"figure {figure_id!r}: does not take model parameters, "
+                             f"only {', '.join(PARAMETRISED)} do")
+    return prepare(p)
+
+
+# Figures whose prepare_<id> takes model parameters (the others show facts, presets or a seeded run).
+PARAMETRISED = ("contract_money_flow", "tornado", "break_even_map", "contract_paths_fan", "income_channels")
 
 
 def manifest_entry(figure_id: str, out_dir: Path) -> dict:

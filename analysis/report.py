@@ -425,16 +425,16 @@ def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
 
 
 # --- figures and citation -------------------------------------------------------------
-def figure_caption(figure_id: str, lang: str = "en", df=None):
+def figure_caption(figure_id: str, lang: str = "en", df=None, p=None):
     """A figure's caption with its numbers filled from the figure's data, as Markdown.
 
-    *df* is the figure's prepared frame (``figures.prepared(figure_id)``, cached, when None).
+    *df* is the figure's prepared frame (``figures.prepared(figure_id, p)``, cached, when None).
     """
     from IPython.display import Markdown
 
     from analysis import figures
 
-    frame = figures.prepared(figures.check_figure_id(figure_id)) if df is None else df
+    frame = figures.prepared(figures.check_figure_id(figure_id), p) if df is None else df
     return Markdown(f"*{figures.figure_text(figure_id, frame, lang)['caption']}*")
 
 
@@ -512,7 +512,7 @@ def fact_table(fact_ids=KEY_FACT_IDS, lang: str = "en"):
     frame = pd.DataFrame(rows)
     if lang == "zh":
         frame = frame.drop(columns=[words])
-    return frame.style.hide(axis="index")
+    return _styled(frame)
 
 
 # --- display tables for the notebooks --------------------------------------------------------
@@ -553,11 +553,20 @@ def _words(lang: str) -> dict:
     return _WORDS[lang]
 
 
+def _styled(frame):
+    """*frame* as a Styler without index, its HTML id derived from its content (not random),
+    so that a page rebuilt from the same data is byte-identical."""
+    import hashlib
+
+    uuid = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()[:10]
+    return frame.style.hide(axis="index").set_uuid(uuid)
+
+
 def _display(rows: list[dict]):
     """A list of row dicts as a table without index (a pandas Styler)."""
     import pandas as pd
 
-    return pd.DataFrame(rows).style.hide(axis="index")
+    return _styled(pd.DataFrame(rows))
 
 
 def quote_max_chars(data_dir=None) -> int:
@@ -757,9 +766,9 @@ def assumptions_markdown(assumptions, sources) -> str:
 
 # --- the figure gallery ---------------------------------------------------------------------------
 _GALLERY_WORDS = {
-    "en": {"downloads": "Downloads", "data": "data (CSV)", "facts": "Facts used", "assumptions": "Assumptions",
+    "en": {"lang_names": {"en": "English", "zh": "Chinese"}, "downloads": "Downloads", "data": "data (CSV)", "facts": "Facts used", "assumptions": "Assumptions",
            "none": "none", "colon": ": ", "stop": ".", "no_image": "(not exported in this language yet: run `python -m analysis figures --lang {lang}`)"},
-    "zh": {"downloads": "下载", "data": "数据(CSV)", "facts": "所用事实", "assumptions": "所用假设",
+    "zh": {"lang_names": {"en": "英文", "zh": "中文"}, "downloads": "下载", "data": "数据(CSV)", "facts": "所用事实", "assumptions": "所用假设",
            "none": "无", "colon": "：", "stop": "。", "no_image": "（尚未导出该语言版本：运行 `python -m analysis figures --lang {lang}`）"},
 }
 
@@ -779,32 +788,41 @@ def read_manifest(path=None) -> dict:
 
 
 def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> str:
-    """The gallery: per figure its title, image, caption, downloads per size, facts and assumptions.
+    """The gallery: per figure its title, image, caption, downloads per language and size, facts and assumptions.
 
     Links are ``<prefix>figures/<file>`` as listed in the manifest (layout ``<id>/<id>_<lang>_<size>.<ext>``).
+    The image shown is the ``web`` SVG in *lang* (vector, with its own font subset, so the page
+    stays light), else a PNG; downloads list every language and size that was exported.
     """
     _check_lang(lang)
     words = _GALLERY_WORDS[lang]
+    colon, stop = words["colon"], words["stop"]
     lines = []
     for entry in manifest["figures"]:
         figure_id = entry["id"]
-        mine = [f for f in entry["files"] if f.split("/")[-1].startswith(f"{figure_id}_{lang}_")]
-        pngs = [f for f in mine if f.endswith(".png")]
+
+        def exported(file_lang: str, size: str = "") -> list[str]:
+            start = f"{figure_id}_{file_lang}_{size}"
+            return sorted(f for f in entry["files"] if f.split("/")[-1].startswith(start)
+                          and (not size or f.split("/")[-1][len(start)] == "."))
+
+        mine = exported(lang)
+        shown = ([f for f in mine if f.endswith("_web.svg")] or [f for f in mine if f.endswith("_web.png")]
+                 or [f for f in mine if f.endswith((".svg", ".png"))])
         lines += [f"## {entry[f'title_{lang}']}", ""]
-        if pngs:
-            preferred = [f for f in pngs if f.endswith("_web.png")] or pngs
-            lines.append(f"![{_cell(entry[f'alt_{lang}'])}]({prefix}figures/{preferred[0]})")
+        if shown:
+            lines.append(f"![{_cell(entry[f'alt_{lang}'])}]({prefix}figures/{shown[0]})")
         else:
             lines.append(words["no_image"].format(lang=lang))
         lines += ["", entry[f"caption_{lang}"], ""]
         links = []
-        for size in manifest.get("sizes", []):
-            files = [f for f in mine if f.rsplit(".", 1)[0].endswith(f"_{size}")]
-            if files:
-                formats = " · ".join(f"[{f.rsplit('.', 1)[1].upper()}]({prefix}figures/{f})" for f in sorted(files))
-                links.append(f"{size}{words['colon']}{formats}")
+        for file_lang in LANGS:
+            for size in manifest.get("sizes", []):
+                files = exported(file_lang, size)
+                if files:
+                    formats = " · ".join(f"[{f.rsplit('.', 1)[1].upper()}]({prefix}figures/{f})" for f in files)
+                    links.append(f"{words['lang_names'][file_lang]} {size}{colon}{formats}")
         links.append(f"[{words['data']}]({prefix}figures/{entry['data_csv']})")
-        colon, stop = words["colon"], words["stop"]
         lines.append(f"{words['downloads']}{colon}" + "; ".join(links))
         lines += [
             "",

@@ -218,12 +218,13 @@ def test_gallery_markdown_english():
     assert report.gallery_markdown(MANIFEST, "en", "../").splitlines() == [
         "## Sensitivity",
         "",
-        "![Bars \\| per assumption](../figures/tornado/tornado_en_web.png)",
+        "![Bars \\| per assumption](../figures/tornado/tornado_en_web.svg)",
         "",
         "Price moves it most.",
         "",
-        "Downloads: web: [PNG](../figures/tornado/tornado_en_web.png) · [SVG](../figures/tornado/tornado_en_web.svg); "
-        "[data (CSV)](../figures/tornado/tornado.csv)",
+        # the SVG is shown (lighter than a 300-dpi PNG); downloads list every language and size exported
+        "Downloads: English web: [PNG](../figures/tornado/tornado_en_web.png) · [SVG](../figures/tornado/tornado_en_web.svg); "
+        "Chinese slide: [PDF](../figures/tornado/tornado_zh_slide.pdf); [data (CSV)](../figures/tornado/tornado.csv)",
         "",
         "Facts used: `poor_persons_registered`. Assumptions: none.",
     ]
@@ -232,7 +233,8 @@ def test_gallery_markdown_english():
 def test_gallery_markdown_chinese_without_png():
     lines = report.gallery_markdown(MANIFEST, "zh", "").splitlines()
     assert lines[2] == "（尚未导出该语言版本：运行 `python -m analysis figures --lang zh`）"
-    assert lines[6] == "下载：slide：[PDF](figures/tornado/tornado_zh_slide.pdf); [数据(CSV)](figures/tornado/tornado.csv)"
+    assert lines[6] == ("下载：英文 web：[PNG](figures/tornado/tornado_en_web.png) · [SVG](figures/tornado/tornado_en_web.svg); "
+                        "中文 slide：[PDF](figures/tornado/tornado_zh_slide.pdf); [数据(CSV)](figures/tornado/tornado.csv)")
     assert lines[8] == "所用事实：`poor_persons_registered`。 所用假设：无。"
 
 
@@ -339,3 +341,11 @@ def test_docstring_examples():
 
     result = doctest.testmod(report)
     assert (result.failed, result.attempted) == (0, 12)  # every example runs, none fails
+
+
+def test_display_tables_render_the_same_html_twice():
+    # pandas gives each Styler a random id unless one is set; pages must rebuild byte-identical.
+    first = report.fact_table(["villages_total"]).to_html()
+    second = report.fact_table(["villages_total"]).to_html()
+    assert first == second
+    assert 'id="T_' in first
