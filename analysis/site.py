@@ -207,13 +207,18 @@ def outputs_current(dependencies_hash: str, cache_dir: Path) -> bool:
     )
 
 
+# What the site publishes: every figure in both languages at the web size (other sizes on demand:
+# `python -m analysis figures --size ...`), and the tables.
+SITE_OUTPUT_COMMANDS = (("figures", ["--lang", "all"]), ("tables", []))
+
+
 def write_outputs(dependencies_hash: str, cache_dir: Path) -> bool:
     """Write figures/ and tables/ unless they were written from these inputs; True if run."""
     stamp = cache_dir / "outputs.json"
     if outputs_current(dependencies_hash, cache_dir):
         return False
-    for name in ("figures", "tables"):
-        status = _run_command(name, [])
+    for name, argv in SITE_OUTPUT_COMMANDS:
+        status = _run_command(name, argv)
         if status:
             raise AnalysisError(f"python -m analysis {name} exited with status {status}")
     _write_stamp(stamp, {"hash": dependencies_hash})
