@@ -131,6 +131,34 @@ def _base_parameters():
     return get_parameters("base")
 
 
+# Which parameters a model figure shows: a preset as it stands, or anything else ("custom").
+CASES = ("base", "low", "high", "custom")
+CASE_WORDS = {
+    "en": {"base": "base case", "low": "low preset", "high": "high preset", "custom": "this run's parameters"},
+    "zh": {"base": "基准情形", "low": "低值情形", "high": "高值情形", "custom": "本次参数"},
+}
+
+
+def find_case(p) -> str:
+    """'base', 'low' or 'high' when *p* equals that preset (base first), else 'custom'."""
+    from analysis.parameters import get_parameters
+
+    return next((preset for preset in CASES[:-1] if p == get_parameters(preset)), "custom")
+
+
+def _case_values(df: pd.DataFrame, lang: str) -> dict[str, str]:
+    """The case of a prepared frame in words: {case}, {the_case} (with an article) and {Case} (capitalised).
+
+    A frame without a ``case`` column (a hand-made one) is not claimed to be a preset.
+    """
+    case = str(df["case"].iloc[0]) if "case" in df.columns and len(df) else "custom"
+    words = CASE_WORDS[lang][case]
+    if lang == "zh":
+        return {"case": words, "the_case": words, "Case": words}
+    the = words if case == "custom" else f"the {words}"
+    return {"case": words, "the_case": the, "Case": words[0].upper() + words[1:]}
+
+
 def figure_text(figure_id: str, df: pd.DataFrame, lang: str) -> dict[str, str]:
     """Title, subtitle, caption and alt text of a figure in *lang*, filled from *df*.
 
@@ -426,12 +454,17 @@ ILLUSTRATIVE = {
 }
 
 
+def _join_labels(names, lang: str) -> str:
+    """Assumption labels as a list in prose: 'price, yield and cost' / '价格、产量、成本'."""
+    labels = [_label(name, lang).lower() if lang == "en" else _label(name, lang) for name in names]
+    if lang == "zh":
+        return "、".join(labels)
+    return (", ".join(labels[:-1]) + " and " + labels[-1]) if len(labels) > 1 else "".join(labels)
+
+
 def _illustrative(names, lang: str) -> str:
     """'Illustrative: depends on assumed price, yield, ...' built from the assumption labels."""
-    labels = [_label(name, lang).lower() if lang == "en" else _label(name, lang) for name in names]
-    joined = (", ".join(labels[:-1]) + " and " + labels[-1]) if lang == "en" and len(labels) > 1 else \
-        ("、".join(labels) if lang == "zh" else "".join(labels))
-    return ILLUSTRATIVE[lang].format(labels=joined)
+    return ILLUSTRATIVE[lang].format(labels=_join_labels(names, lang))
 
 
 def _season(p=None) -> dict:
@@ -447,8 +480,8 @@ TEXT_MONEY = {
     "en": {
         "title": "Where one season's money goes: the Tianfu contract for poor households' segments",
         "subtitle": "{illustrative}; the {enterprise_share} / {village_share} profit split is the article's, the subsidy share is assumed",
-        "caption": "Base case of one season on the {segments} managed for registered poor households: revenue {revenue}, cost {cost}, profit {profit}; the enterprise keeps {enterprise_share} ({enterprise}), the {villages_n} villages get {village_share} ({villages}), of which an assumed {subsidy_share} ({households}) subsidises poor households and the rest ({welfare}) funds public welfare.",
-        "alt": "Waterfall chart in {unit}: revenue {revenue} minus cost {cost} leaves profit {profit}; enterprise {enterprise}; villages {villages}, split into poor-household subsidies {households} and public welfare {welfare}. Amounts depend on assumed price, yield and cost.",
+        "caption": "One season on the {segments} managed for registered poor households ({case}): revenue {revenue}, cost {cost}, profit {profit}; the enterprise keeps {enterprise_share} ({enterprise}), the {villages_n} villages get {village_share} ({villages}), of which an assumed {subsidy_share} ({households}) subsidises poor households and the rest ({welfare}) funds public welfare.",
+        "alt": "Waterfall chart in {unit} ({case}): revenue {revenue} minus cost {cost} leaves profit {profit}; enterprise {enterprise}; villages {villages}, split into poor-household subsidies {households} and public welfare {welfare}. Amounts depend on assumed price, yield and cost.",
         "axis": "Amount ({unit})",
         "revenue_yuan": "Revenue", "cost_yuan": "Costs", "profit_yuan": "Profit",
         "enterprise_yuan": "Enterprise", "village_pool_yuan": "{villages_n} villages",
@@ -459,8 +492,8 @@ TEXT_MONEY = {
     "zh": {
         "title": "一季资金去向：天福菌业为贫困户代理经营的菌段",
         "subtitle": "{illustrative}；企业{enterprise_share}、村{village_share}的利润分成为原文所述，补助比例为假设",
-        "caption": "为建档立卡贫困户代理经营的{segments}一季基准情形：收入{revenue}，成本{cost}，利润{profit}；企业占{enterprise_share}（{enterprise}），{villages_n}个村占{village_share}（{villages}），其中假设{subsidy_share}（{households}）用于补助贫困户，其余（{welfare}）用于村集体公益事业。",
-        "alt": "瀑布图（{unit}）：收入{revenue}减成本{cost}得利润{profit}；企业{enterprise}；各村{villages}，分为贫困户补助{households}和公益事业{welfare}。金额取决于假设的价格、产量和成本。",
+        "caption": "为建档立卡贫困户代理经营的{segments}一季（{case}）：收入{revenue}，成本{cost}，利润{profit}；企业占{enterprise_share}（{enterprise}），{villages_n}个村占{village_share}（{villages}），其中假设{subsidy_share}（{households}）用于补助贫困户，其余（{welfare}）用于村集体公益事业。",
+        "alt": "瀑布图（{unit}，{case}）：收入{revenue}减成本{cost}得利润{profit}；企业{enterprise}；各村{villages}，分为贫困户补助{households}和公益事业{welfare}。金额取决于假设的价格、产量和成本。",
         "axis": "金额（{unit}）",
         "revenue_yuan": "收入", "cost_yuan": "成本", "profit_yuan": "利润",
         "enterprise_yuan": "企业", "village_pool_yuan": "{villages_n}个村",
@@ -472,7 +505,8 @@ TEXT_MONEY = {
 
 
 def prepare_contract_money_flow(p=None) -> pd.DataFrame:
-    """One season (base case, or parameters *p*) as waterfall steps: amount, bar bottom and top, share applied."""
+    """One season (base case, or parameters *p*) as waterfall steps: amount, bar bottom and top, share applied;
+    ``case`` names the parameters (:func:`find_case`)."""
     p = p or _base_parameters()
     s = _season(p)
     revenue, cost, profit = s["revenue_yuan"], s["cost_yuan"], s["profit_yuan"]
@@ -491,7 +525,7 @@ def prepare_contract_money_flow(p=None) -> pd.DataFrame:
          "subsidy_fraction"),
     ]
     return pd.DataFrame(rows, columns=["step", "amount_yuan", "bottom_yuan", "top_yuan", "kind", "share",
-                                       "share_basis", "share_source"])
+                                       "share_basis", "share_source"]).assign(case=find_case(p))
 
 
 def _values_money(df: pd.DataFrame, lang: str) -> dict:
@@ -507,6 +541,7 @@ def _values_money(df: pd.DataFrame, lang: str) -> dict:
         segments=_fact_text("tianfu_segments_for_poor", lang),
         illustrative=_illustrative(SEASON_ASSUMPTIONS[:3], lang),
         villages_n=format_number(_fact_number("villages_sharing_profit")),
+        **_case_values(df, lang),
     )
     return values
 
@@ -643,30 +678,32 @@ def draw_scenarios_poverty_line(df: pd.DataFrame, lang: str = "en", size="web"):
 TEXT_TORNADO = {
     "en": {
         "title": "Which assumptions move the transfer per poor person most",
-        "subtitle": "One at a time, each assumption from its low to its high value, the others at base ({base} per person per year)",
-        "caption": "Sensitivity of the yearly transfer per registered poor person to each assumption over its low–high range, others held at base; {leader} moves it most (from {leader_low} to {leader_high}). {n_flat} further assumptions do not change this output.",
-        "alt": "Tornado chart of {n} assumptions, sorted by their effect on the transfer per person (base {base}): {listing}.",
+        "subtitle": "One at a time, each assumption from its low to its high value, the others held fixed ({case}: {base} per person per year)",
+        "caption": "Sensitivity of the yearly transfer per registered poor person to each assumption over its low–high range, others held fixed ({case}); {leader} moves it most (from {leader_low} to {leader_high}). {n_flat} further assumptions do not change this output.",
+        "alt": "Tornado chart of {n} assumptions, sorted by their effect on the transfer per person ({case}: {base}): {listing}.",
         "axis": "Transfer per registered poor person (yuan per year)",
-        "low": "Assumption at its low value", "high": "Assumption at its high value", "base": "Base case",
+        "low": "Assumption at its low value", "high": "Assumption at its high value", "base": "{Case}",
         "item": "{label} {low} to {high}",
     },
     "zh": {
         "title": "哪些假设对每名贫困人口补助影响最大",
-        "subtitle": "每次只改变一个假设（从低值到高值），其余取基准值（基准为每人每年{base}）",
-        "caption": "每名建档立卡贫困人口年补助对各假设（低值至高值，其余取基准）的敏感性；{leader}影响最大（{leader_low}至{leader_high}）。另有{n_flat}项假设不影响该结果。",
-        "alt": "龙卷风图，{n}项假设按对每人补助的影响排序（基准{base}）：{listing}。",
+        "subtitle": "每次只改变一个假设（从低值到高值），其余固定于{case}（每人每年{base}）",
+        "caption": "每名建档立卡贫困人口年补助对各假设（低值至高值，其余固定于{case}）的敏感性；{leader}影响最大（{leader_low}至{leader_high}）。另有{n_flat}项假设不影响该结果。",
+        "alt": "龙卷风图，{n}项假设按对每人补助的影响排序（{case}：{base}）：{listing}。",
         "axis": "每名建档立卡贫困人口补助（元/年）",
-        "low": "假设取低值", "high": "假设取高值", "base": "基准情形",
+        "low": "假设取低值", "high": "假设取高值", "base": "{case}",
         "item": "{label}{low}至{high}",
     },
 }
 
 
 def prepare_tornado(p=None) -> pd.DataFrame:
-    """The one-at-a-time sensitivity of the transfer per person (all assumptions, sorted by swing)."""
+    """The one-at-a-time sensitivity of the transfer per person (all assumptions, sorted by swing) around the
+    base case or *p*; ``case`` names the parameters (:func:`find_case`)."""
     from analysis import scenarios
 
-    return scenarios.sensitivity(p or _base_parameters(), output="per_person_yuan").reset_index(drop=True)
+    p = p or _base_parameters()
+    return scenarios.sensitivity(p, output="per_person_yuan").reset_index(drop=True).assign(case=find_case(p))
 
 
 def _moving(df: pd.DataFrame) -> pd.DataFrame:
@@ -682,7 +719,7 @@ def _values_tornado(df: pd.DataFrame, lang: str) -> dict:
                                                           high=yuan(row["output_high"])) for _, row in moving.iterrows())
     return {"base": yuan(df["output_base"].iloc[0]), "leader": leader[f"label_{lang}"],
             "leader_low": yuan(leader["output_low"]), "leader_high": yuan(leader["output_high"]),
-            "n": str(len(moving)), "n_flat": str(len(df) - len(moving)), "listing": listing}
+            "n": str(len(moving)), "n_flat": str(len(df) - len(moving)), "listing": listing, **_case_values(df, lang)}
 
 
 @_register("tornado", TEXT_TORNADO, _values_tornado, facts=SEASON_FACTS,
@@ -702,7 +739,8 @@ def draw_tornado(df: pd.DataFrame, lang: str = "en", size="web"):
               for _, row in moving.iterrows()]
     ax.set_yticks(positions, labels, fontsize=size.small_pt)
     ax.tick_params(axis="y", length=0)
-    ax.axvline(base, color=style.TEXT_COLOUR, linewidth=size.line_width_pt * 0.7, label=words["base"])
+    ax.axvline(base, color=style.TEXT_COLOUR, linewidth=size.line_width_pt * 0.7,
+               label=words["base"].format(**_case_values(df, lang)))
     ax.set_xlabel(words["axis"])
     _thousands(ax.xaxis)
     ax.xaxis.grid(True)
@@ -722,26 +760,27 @@ TEXT_BREAK_EVEN = {
     "en": {
         "title": "Price × yield: where the contract pays poor households",
         "subtitle": "{illustrative}; colour = transfer per registered poor person in one season; below the break-even line the villages get nothing",
-        "caption": "Transfer per registered poor person over farm-gate price and dry yield per segment (cost per segment and subsidy share at base); the line marks zero profit, the cross the base case ({base_price}, {base_yield}: {base_transfer}), the dashed box the assumed low–high ranges.",
-        "alt": "Heat map with price on the horizontal axis ({price_range}) and yield on the vertical axis ({yield_range}); the transfer per person rises towards high price and yield, is zero below the break-even line, and is {base_transfer} at the base case.",
+        "caption": "Transfer per registered poor person over farm-gate price and dry yield per segment (cost per segment and subsidy share as in {the_case}); the line marks zero profit, the cross {the_case} ({base_price}, {base_yield}: {base_transfer}), the dashed box the assumed low–high ranges.",
+        "alt": "Heat map with price on the horizontal axis ({price_range}) and yield on the vertical axis ({yield_range}); the transfer per person rises towards high price and yield, is zero below the break-even line, and is {base_transfer} at {the_case}.",
         "x": "Farm-gate price of dried wood-ear (yuan per kg)", "y": "Dry yield (kg per segment)",
         "colour": "Transfer per registered poor person (yuan per year)",
-        "break_even": "Break-even (zero profit)", "base": "Base case", "range": "Assumed low–high range",
+        "break_even": "Break-even (zero profit)", "base": "{Case}", "range": "Assumed low–high range",
     },
     "zh": {
         "title": "价格 × 产量：合同何时能给贫困户带来收益",
         "subtitle": "{illustrative}；颜色为一季中每名建档立卡贫困人口所获补助；盈亏平衡线以下各村分文不得",
-        "caption": "每名建档立卡贫困人口所获补助随干木耳收购价与每段干耳产量的变化（每段成本与补助比例取基准值）；实线为利润为零，叉号为基准情形（{base_price}，{base_yield}：{base_transfer}），虚线框为假设的低值至高值范围。",
-        "alt": "热力图：横轴为价格（{price_range}），纵轴为产量（{yield_range}）；每人补助随价格和产量升高而增加，盈亏平衡线以下为零，基准情形为{base_transfer}。",
+        "caption": "每名建档立卡贫困人口所获补助随干木耳收购价与每段干耳产量的变化（每段成本与补助比例取{case}的值）；实线为利润为零，叉号为{case}（{base_price}，{base_yield}：{base_transfer}），虚线框为假设的低值至高值范围。",
+        "alt": "热力图：横轴为价格（{price_range}），纵轴为产量（{yield_range}）；每人补助随价格和产量升高而增加，盈亏平衡线以下为零，在{case}下为{base_transfer}。",
         "x": "干木耳收购价（元/千克）", "y": "每段干耳产量（千克/段）",
         "colour": "每名建档立卡贫困人口补助（元/年）",
-        "break_even": "盈亏平衡（利润为零）", "base": "基准情形", "range": "假设的低值至高值范围",
+        "break_even": "盈亏平衡（利润为零）", "base": "{case}", "range": "假设的低值至高值范围",
     },
 }
 
 
 def prepare_break_even_map(p=None) -> pd.DataFrame:
-    """The price × yield grid (kind 'grid'), the base case (or *p*) and the assumed low/high corners."""
+    """The price × yield grid (kind 'grid'), the base case (or *p*; kind 'base_case') and the assumed low/high
+    corners; ``case`` names the parameters (:func:`find_case`)."""
     from analysis import scenarios
 
     p = p or _base_parameters()
@@ -757,7 +796,7 @@ def prepare_break_even_map(p=None) -> pd.DataFrame:
                       "yield_kg_per_segment": float(table.loc["yield_kg_per_segment", corner])})
     columns = ["kind", "price_yuan_per_kg", "yield_kg_per_segment", "profit_yuan", "per_person_yuan",
                "share_of_poverty_line"]
-    return pd.concat([grid, pd.DataFrame(extra)], ignore_index=True)[columns]
+    return pd.concat([grid, pd.DataFrame(extra)], ignore_index=True)[columns].assign(case=find_case(p))
 
 
 MAP_POINTS = 61
@@ -791,6 +830,7 @@ def _values_break_even(df: pd.DataFrame, lang: str) -> dict:
         "yield_range": format_range(grid["yield_kg_per_segment"].min(), grid["yield_kg_per_segment"].max(),
                                     "kg_per_segment", lang),
         "illustrative": _illustrative(("cost_yuan_per_segment", "subsidy_fraction"), lang),
+        **_case_values(df, lang),
     }
 
 
@@ -827,7 +867,7 @@ def draw_break_even_map(df: pd.DataFrame, lang: str = "en", size="web"):
     ax.set_ylabel(words["y"])
     handles = [Line2D([], [], color="white", linewidth=size.line_width_pt * 1.2, label=words["break_even"]),
                Line2D([], [], marker="X", color=style.ORANGE, markeredgecolor="black", linestyle="none",
-                      label=words["base"]),
+                      label=words["base"].format(**_case_values(df, lang))),
                Line2D([], [], color="white", linestyle="--", linewidth=size.line_width_pt, label=words["range"])]
     legend = _legend_below(fig, ax, _legend_columns(fig, 3), handles=handles, facecolor=style.NEUTRAL_COLOUR,
                            frameon=True)
@@ -841,22 +881,28 @@ MC_BINS = 40
 MC_INTERVAL = (0.05, 0.95)  # the quantiles q05 and q95 reported by scenarios.monte_carlo
 TEXT_MONTECARLO = {
     "en": {
-        "title": "How likely is a meaningful transfer? {draws} draws of the uncertain assumptions",
-        "subtitle": "{illustrative}, each drawn from its assumed distribution; lines mark shares of the poverty line",
-        "caption": "Monte Carlo distribution of the yearly transfer per registered poor person ({draws} draws, seed {seed}); median {median}, {interval} interval {q05} to {q95}. {probabilities}.",
+        "title": "How likely is a meaningful transfer? {draws} model draws",
+        "subtitle": "{illustrative}; {drawing}; lines mark shares of the poverty line",
+        "caption": "Monte Carlo distribution of the yearly transfer per registered poor person ({draws} draws, seed {seed}; {drawing}); median {median}, {interval} interval {q05} to {q95}. {probabilities}.",
         "alt": "Histogram of the transfer per registered poor person from {draws} model draws; median {median}, {interval} of draws between {q05} and {q95}; {probabilities}.",
         "x": "Transfer per registered poor person (yuan per year)", "y": "Share of draws",
         "threshold": "{share} of the poverty line ({yuan}): P = {probability}",
         "probability": "P(transfer ≥ {share} of the poverty line) = {probability}",
+        "drawing_all": "each drawn from its assumed distribution, other inputs fixed at {the_case}",
+        "drawing_some": "{fixed} held fixed at {the_case}, the others drawn from their assumed distributions",
+        "drawing_none": "all held fixed at {the_case}, none drawn",
     },
     "zh": {
-        "title": "补助达到一定水平的可能性有多大？不确定假设的{draws}次抽样",
-        "subtitle": "{illustrative}，均按假设分布抽样；竖线为贫困线的若干比例",
-        "caption": "每名建档立卡贫困人口年补助的蒙特卡洛分布（{draws}次抽样，种子{seed}）；中位数{median}，{interval}区间{q05}至{q95}。{probabilities}。",
+        "title": "补助达到一定水平的可能性有多大？{draws}次模型抽样",
+        "subtitle": "{illustrative}；{drawing}；竖线为贫困线的若干比例",
+        "caption": "每名建档立卡贫困人口年补助的蒙特卡洛分布（{draws}次抽样，种子{seed}；{drawing}）；中位数{median}，{interval}区间{q05}至{q95}。{probabilities}。",
         "alt": "直方图：{draws}次模型抽样中每名建档立卡贫困人口的补助；中位数{median}，{interval}的抽样在{q05}至{q95}之间；{probabilities}。",
         "x": "每名建档立卡贫困人口补助（元/年）", "y": "抽样占比",
         "threshold": "贫困线的{share}（{yuan}）：P = {probability}",
         "probability": "补助不低于贫困线{share}的概率为{probability}",
+        "drawing_all": "各项均按假设分布抽样，其余输入固定于{case}",
+        "drawing_some": "{fixed}固定于{case}，其余按假设分布抽样",
+        "drawing_none": "均固定于{case}，未抽样",
     },
 }
 
@@ -865,12 +911,17 @@ def prepare_montecarlo_distribution() -> pd.DataFrame:
     """Histogram of the per-person transfer (kind 'bin'), thresholds and quantiles of a seeded base run."""
     from analysis import scenarios
 
-    return montecarlo_frame(scenarios.monte_carlo(MC_DRAWS, scenarios.DEFAULT_SEED, _base_parameters()))
+    p = _base_parameters()
+    return montecarlo_frame(scenarios.monte_carlo(MC_DRAWS, scenarios.DEFAULT_SEED, p), p)
 
 
-def montecarlo_frame(result) -> pd.DataFrame:
+def montecarlo_frame(result, p=None) -> pd.DataFrame:
     """The plotted frame of ``montecarlo_distribution`` for any :class:`scenarios.MonteCarloResult`
-    (a notebook's own run, with its parameters and the draws it holds fixed)."""
+    (a notebook's own run, with its parameters and the draws it holds fixed).
+
+    *p* are the parameters the run took its fixed inputs from (``case`` column, :func:`find_case`;
+    'custom' when not given); ``varied`` lists the inputs the run drew, comma-separated.
+    """
     samples = result.samples["per_person_yuan"].to_numpy()
     counts, edges = np.histogram(samples, bins=MC_BINS)
     bins = pd.DataFrame({"kind": "bin", "start_yuan": edges[:-1], "end_yuan": edges[1:],
@@ -882,8 +933,20 @@ def montecarlo_frame(result) -> pd.DataFrame:
     frame = pd.concat([bins, thresholds, stats], ignore_index=True)
     frame["draws"] = result.draws
     frame["seed"] = result.seed
+    frame["varied"] = ",".join(result.varied)
+    frame["case"] = "custom" if p is None else find_case(p)
     return frame[["kind", "start_yuan", "end_yuan", "share_of_draws", "threshold_share", "probability", "quantile",
-                  "draws", "seed"]]
+                  "draws", "seed", "varied", "case"]]
+
+
+def _drawing(df: pd.DataFrame, lang: str) -> str:
+    """Which of the season's assumptions the run drew and which it held fixed, in words."""
+    words = TEXT_MONTECARLO[lang]
+    varied = [name for name in str(df["varied"].iloc[0]).split(",") if name] if "varied" in df.columns else \
+        list(SEASON_ASSUMPTIONS)
+    fixed = [name for name in SEASON_ASSUMPTIONS if name not in varied]
+    key = "drawing_all" if not fixed else ("drawing_some" if varied else "drawing_none")
+    return words[key].format(fixed=_join_labels(fixed, lang), **_case_values(df, lang))
 
 
 def _values_montecarlo(df: pd.DataFrame, lang: str) -> dict:
@@ -898,7 +961,7 @@ def _values_montecarlo(df: pd.DataFrame, lang: str) -> dict:
     return {"draws": format_number(df["draws"].iloc[0]), "seed": str(int(df["seed"].iloc[0])),
             "interval": format_share(MC_INTERVAL[1] - MC_INTERVAL[0]),
             "median": yuan(q["q50"]), "q05": yuan(q["q05"]), "q95": yuan(q["q95"]), "probabilities": probabilities,
-            "illustrative": _illustrative(SEASON_ASSUMPTIONS, lang)}
+            "illustrative": _illustrative(SEASON_ASSUMPTIONS, lang), "drawing": _drawing(df, lang)}
 
 
 @_register("montecarlo_distribution", TEXT_MONTECARLO, _values_montecarlo, facts=SEASON_FACTS,
@@ -937,7 +1000,7 @@ TEXT_FAN = {
     "en": {
         "title": "Over the {years}-year contract: cumulative transfers to registered poor households",
         "subtitle": "{illustrative}; price and yield vary from year to year (assumed variability); bands hold {inner} and {outer} of simulated paths",
-        "caption": "Cumulative subsidies to registered poor households over the {years} contract years ({draws} simulated paths): median {median} by year {years}, {outer} band {low} to {high}; the line shows the median of the villages' whole share.",
+        "caption": "Cumulative subsidies to registered poor households over the {years} contract years ({draws} simulated paths, {case}): median {median} by year {years}, {outer} band {low} to {high}; the line shows the median of the villages' whole share.",
         "alt": "Fan chart over {years} years of cumulative transfers to registered poor households, in {unit}; the median reaches {median}, the {outer} band spans {low} to {high} by the last year.",
         "x": "Contract year", "y": "Cumulative amount ({unit})",
         "band90": "Poor-household subsidies: {outer} of paths", "band50": "{inner} of paths",
@@ -946,7 +1009,7 @@ TEXT_FAN = {
     "zh": {
         "title": "{years}年合同期内：建档立卡贫困户累计所获补助",
         "subtitle": "{illustrative}；价格与产量逐年波动（假设的变异程度）；色带包含{inner}和{outer}的模拟路径",
-        "caption": "{years}年合同期内建档立卡贫困户累计补助（{draws}条模拟路径）：第{years}年中位数{median}，{outer}区间{low}至{high}；线条为各村所得利润总额的中位数。",
+        "caption": "{years}年合同期内建档立卡贫困户累计补助（{draws}条模拟路径，{case}）：第{years}年中位数{median}，{outer}区间{low}至{high}；线条为各村所得利润总额的中位数。",
         "alt": "扇形图：{years}年间建档立卡贫困户累计补助（{unit}）；末年中位数{median}，{outer}区间{low}至{high}。",
         "x": "合同年份", "y": "累计金额（{unit}）",
         "band90": "贫困户补助：{outer}的路径", "band50": "{inner}的路径",
@@ -958,12 +1021,14 @@ FAN_BANDS = ((0.05, 0.95), (0.25, 0.75))  # quantile pairs of the outer and inne
 
 
 def prepare_contract_paths_fan(p=None) -> pd.DataFrame:
-    """Quantiles per contract year of the simulated 13-year paths (from scenarios.contract_paths)."""
+    """Quantiles per contract year of the simulated contract paths (from scenarios.contract_paths) around the
+    base case or *p*; ``case`` names the parameters (:func:`find_case`)."""
     from analysis import scenarios
 
-    paths_frame = scenarios.contract_paths(p or _base_parameters(), draws=FAN_DRAWS)
+    p = p or _base_parameters()
+    paths_frame = scenarios.contract_paths(p, draws=FAN_DRAWS)
     return paths_frame[["year", "quantile", "households_yuan", "cumulative_households_yuan",
-                        "cumulative_village_pool_yuan"]].assign(draws=FAN_DRAWS)
+                        "cumulative_village_pool_yuan"]].assign(draws=FAN_DRAWS, case=find_case(p))
 
 
 def _fan_quantile(df: pd.DataFrame, q: float, column: str) -> pd.Series:
@@ -977,7 +1042,7 @@ def _values_fan(df: pd.DataFrame, lang: str) -> dict:
             "median": _money(last(0.5), lang), "low": _money(last(0.05), lang), "high": _money(last(0.95), lang),
             "unit": _money_axis(lang)[1], "inner": format_share(FAN_BANDS[1][1] - FAN_BANDS[1][0]),
             "outer": format_share(FAN_BANDS[0][1] - FAN_BANDS[0][0]),
-            "illustrative": _illustrative(SEASON_ASSUMPTIONS, lang)}
+            "illustrative": _illustrative(SEASON_ASSUMPTIONS, lang), **_case_values(df, lang)}
 
 
 @_register("contract_paths_fan", TEXT_FAN, _values_fan, facts=SEASON_FACTS + ("tianfu_contract_years",),
@@ -1017,7 +1082,7 @@ TEXT_CHANNELS = {
     "en": {
         "title": "Income reaching registered poor households, by channel (one year)",
         "subtitle": "{illustrative}; averages over all {households_n} registered poor households; the cooperative job is one couple's case",
-        "caption": "Yearly income per registered poor household by channel under the base assumptions: {listing}. The cooperative job is an individual case from the article ({coop} per couple per year), shown apart and not spread across households. Wages are paid out of the production cost the enterprise advances, not on top of the profit.",
+        "caption": "Yearly income per registered poor household by channel ({case}): {listing}. The cooperative job is an individual case from the article ({coop} per couple per year), shown apart and not spread across households. Wages are paid out of the production cost the enterprise advances, not on top of the profit.",
         "alt": "Bar chart of yearly income per registered poor household by channel: {listing}; a separate bar shows one cooperative job at {coop} per couple per year.",
         "x_households": "Yuan per registered poor household per year (average)",
         "x_case": "Yuan per job-holding couple per year",
@@ -1027,7 +1092,7 @@ TEXT_CHANNELS = {
     "zh": {
         "title": "建档立卡贫困户各渠道收入（一年）",
         "subtitle": "{illustrative}；为全部{households}的平均值；合作社务工为一对夫妻的个案",
-        "caption": "基准假设下建档立卡贫困户各渠道户均年收入：{listing}。合作社务工为文章中的个案（每对夫妻每年{coop}），单独列示，不摊入各户。工资出自企业垫付的生产成本，并非利润之外的额外收入。",
+        "caption": "{case}下建档立卡贫困户各渠道户均年收入：{listing}。合作社务工为文章中的个案（每对夫妻每年{coop}），单独列示，不摊入各户。工资出自企业垫付的生产成本，并非利润之外的额外收入。",
         "alt": "条形图：建档立卡贫困户各渠道户均年收入：{listing}；另一条显示合作社务工个案，每对夫妻每年{coop}。",
         "x_households": "每户建档立卡贫困户年收入（元，平均）",
         "x_case": "每对务工夫妻年收入（元）",
@@ -1039,10 +1104,12 @@ CASE_CHANNEL = "cooperative_job"
 
 
 def prepare_income_channels(p=None) -> pd.DataFrame:
-    """Income by channel (model.income_channels at base, or *p*): per household, and the cooperative case per couple."""
+    """Income by channel (model.income_channels at base, or *p*): per household, and the cooperative case per couple;
+    ``case`` names the parameters (:func:`find_case`)."""
     from analysis import model
 
-    return model.income_channels(p or _base_parameters()).reset_index(drop=True)
+    p = p or _base_parameters()
+    return model.income_channels(p).reset_index(drop=True).assign(case=find_case(p))
 
 
 def _basis_names(df: pd.DataFrame) -> list[str]:
@@ -1069,7 +1136,8 @@ def _values_channels(df: pd.DataFrame, lang: str) -> dict:
     coop = format_quantity(case["total_yuan"].iloc[0], "yuan", lang=lang, decimals=0) if len(case) else ""
     return {"listing": listing, "coop": coop, "households": _fact_text("poor_households_registered", lang),
             "households_n": format_number(_fact_number("poor_households_registered")),
-            "illustrative": _illustrative(("daily_wage_yuan", "long_term_wage_yuan_per_year", "subsidy_fraction"), lang)}
+            "illustrative": _illustrative(("daily_wage_yuan", "long_term_wage_yuan_per_year", "subsidy_fraction"), lang),
+            **_case_values(df, lang)}
 
 
 @_register("income_channels", TEXT_CHANNELS, _values_channels, facts=_channel_facts, assumptions=_channel_assumptions)

@@ -115,6 +115,7 @@ def test_draw_tornado_from_a_tiny_frame_drops_flat_assumptions():
     assert _tick_labels(fig.axes[0]) == ["Subsidy\n30%–70%", "Price\n50–70 yuan per kg"]  # largest swing on top
     text = figures.figure_text("tornado", df, "en")
     assert "1 further assumptions do not change" in text["caption"]  # 3 rows, 2 move: 3 − 2 = 1
+    assert "others held fixed (this run's parameters);" in text["caption"]  # no case column: not claimed a preset
     assert figures.FIGURES["tornado"].assumption_names(df) == ["price_yuan_per_kg", "subsidy_fraction"]
 
 
@@ -140,6 +141,103 @@ def test_text_templates_hold_no_numbers():
         for lang in style.LANGUAGES:
             typed = [s for s in _strings(spec.text[lang]) if re.search(r"[0-9]", re.sub(r"\{[^}]*\}", "", s))]
             assert typed == [], f"{figure_id} {lang}: numbers typed into text: {typed}"
+    assert [s for s in _strings(figures.CASE_WORDS) if re.search(r"[0-9]", s)] == []
+
+
+# --- words follow the parameters a model figure is drawn for ---------------------------------------
+def _price_high() -> float:
+    return float(figures._assumptions().loc["price_yuan_per_kg", "high"])
+
+
+def test_find_case_names_a_preset_only_when_the_parameters_are_that_preset():
+    assert [figures.find_case(get_parameters(preset)) for preset in ("base", "low", "high")] == ["base", "low", "high"]
+    assert figures.find_case(get_parameters("base", price_yuan_per_kg=_price_high())) == "custom"
+    assert figures.find_case(get_parameters("high", price_yuan_per_kg=_price_high())) == "high"  # same values
+    base_price = get_parameters("base").price_yuan_per_kg
+    assert figures.find_case(get_parameters("low", price_yuan_per_kg=base_price)) == "custom"
+
+
+def test_model_figure_templates_never_say_base_case_themselves():
+    for figure_id in figures.PARAMETRISED + ("montecarlo_distribution",):
+        for lang, literal in (("en", "ase case"), ("zh", "基准情形")):
+            said = [s for s in _strings(figures.FIGURES[figure_id].text[lang]) if literal in s]
+            assert said == [], f"{figure_id} {lang}: {said}"
+
+
+def test_break_even_map_words_follow_custom_parameters():
+    p = get_parameters("base", price_yuan_per_kg=_price_high())
+    df = figures.prepared("break_even_map", p)
+    assert set(df["case"]) == {"custom"}
+    en = figures.figure_text("break_even_map", df, "en")
+    assert "(cost per segment and subsidy share as in this run's parameters); the line marks zero profit, " \
+           "the cross this run's parameters (70 yuan per kg, 0.045 kg per segment: " in en["caption"]
+    assert en["alt"].endswith("is 487 yuan at this run's parameters.")
+    # 800,000 segments × (0.045 kg × 70 − 1.75) yuan = 1,120,000 profit; × 0.6 × 0.5 = 336,000; ÷ 690 persons ≈ 487
+    zh = figures.figure_text("break_even_map", df, "zh")
+    assert "（每段成本与补助比例取本次参数的值）；实线为利润为零，叉号为本次参数（70元/千克" in zh["caption"]
+    assert "基准" not in zh["caption"] + zh["alt"]
+    fig = figures.make_figure("break_even_map", lang="en", size="single-column", p=p)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["Break-even (zero profit)", "This run's parameters", "Assumed low–high range"]
+
+
+def test_break_even_map_base_still_says_base_case():
+    df = figures.prepared("break_even_map")
+    assert set(df["case"]) == {"base"}
+    assert "the cross the base case (60 yuan per kg, 0.045 kg per segment: 330 yuan)" in \
+        figures.figure_text("break_even_map", df, "en")["caption"]
+    # 800,000 × (0.045 × 60 − 1.75) = 760,000 profit; × 0.6 × 0.5 = 228,000; ÷ 690 persons ≈ 330
+    assert "叉号为基准情形（60元/千克，0.045千克/段：330元）" in figures.figure_text("break_even_map", df, "zh")["caption"]
+
+
+@pytest.mark.parametrize("preset, en, zh", [
+    ("low", "Yearly income per registered poor household by channel (low preset): ", "低值情形下建档立卡贫困户各渠道户均年收入："),
+    ("high", "Yearly income per registered poor household by channel (high preset): ", "高值情形下建档立卡贫困户各渠道户均年收入："),
+    ("base", "Yearly income per registered poor household by channel (base case): ", "基准情形下建档立卡贫困户各渠道户均年收入："),
+])
+def test_income_channels_caption_names_the_preset(preset, en, zh):
+    df = figures.prepared("income_channels", get_parameters(preset))
+    assert set(df["case"]) == {preset}
+    assert figures.figure_text("income_channels", df, "en")["caption"].startswith(en)
+    assert figures.figure_text("income_channels", df, "zh")["caption"].startswith(zh)
+
+
+def test_money_flow_tornado_and_fan_name_their_case():
+    p = get_parameters("base", price_yuan_per_kg=_price_high())
+    money = figures.figure_text("contract_money_flow", figures.prepared("contract_money_flow", get_parameters("high")), "en")
+    assert "managed for registered poor households (high preset): revenue " in money["caption"]
+    assert money["alt"].startswith("Waterfall chart in million yuan (high preset): ")
+    money_zh = figures.figure_text("contract_money_flow", figures.prepared("contract_money_flow", p), "zh")
+    assert "段一季（本次参数）：收入" in money_zh["caption"]
+    tornado = figures.prepared("tornado", p)
+    assert set(tornado["case"]) == {"custom"}
+    text = figures.figure_text("tornado", tornado, "en")
+    assert text["subtitle"].endswith("the others held fixed (this run's parameters: 487 yuan per person per year)")
+    assert "其余固定于本次参数（每人每年487元）" in figures.figure_text("tornado", tornado, "zh")["subtitle"]
+    assert "others held fixed (base case);" in figures.figure_text("tornado", figures.prepared("tornado"), "en")["caption"]
+    fan = figures.figure_text("contract_paths_fan", figures.prepared("contract_paths_fan", p), "en")
+    assert "(2,000 simulated paths, this run's parameters): median" in fan["caption"]
+
+
+def test_montecarlo_words_say_which_assumptions_were_drawn():
+    from analysis import scenarios
+
+    base = figures.prepared("montecarlo_distribution")
+    assert set(base["case"]) == {"base"}
+    assert set(base["varied"]) == {"yield_kg_per_segment,price_yuan_per_kg,cost_yuan_per_segment,subsidy_fraction"}
+    assert "; each drawn from its assumed distribution, other inputs fixed at the base case; lines mark" in \
+        figures.figure_text("montecarlo_distribution", base, "en")["subtitle"]
+    p = get_parameters("base", price_yuan_per_kg=_price_high())
+    df = figures.montecarlo_frame(scenarios.monte_carlo(1000, 1, p=p, fixed=("price_yuan_per_kg",)), p)
+    assert set(df["varied"]) == {"yield_kg_per_segment,cost_yuan_per_segment,subsidy_fraction"}
+    en = figures.figure_text("montecarlo_distribution", df, "en")
+    held = ("farm-gate price of dried wood-ear held fixed at this run's parameters, "
+            "the others drawn from their assumed distributions")
+    assert f"; {held}; lines mark" in en["subtitle"]
+    assert f"(1,000 draws, seed 1; {held}); median" in en["caption"]
+    assert "干木耳收购价固定于本次参数，其余按假设分布抽样" in figures.figure_text("montecarlo_distribution", df, "zh")["caption"]
+    unknown = figures.montecarlo_frame(scenarios.monte_carlo(1000, 1))  # no parameters given: not claimed a preset
+    assert set(unknown["case"]) == {"custom"}
 
 
 @pytest.mark.parametrize("figure_id", FIGURE_IDS)
