@@ -189,6 +189,25 @@ def test_organisation_children_match_counted_groups():
     assert len(party_groups) == data.fact_value("industry_party_branch_groups") == 3
 
 
+def test_working_group_links_are_implied_party_group_links_stated():
+    # The article: 党委书记带头亲自抓,成立...三个工作组 (no 下设 under the leading group) -> implied;
+    # 大苏河乡产业扶贫党支部,下设...三个党小组 -> stated.
+    orgs = data.load_table("organisations").set_index("org_id")
+    assert orgs.loc[orgs["kind"] == "working_group", "parent_basis"].tolist() == ["implied"] * 3
+    assert orgs.loc[orgs["kind"] == "party_group", "parent_basis"].tolist() == ["stated"] * 3
+
+
+def test_english_glosses_say_wood_ear_not_black_fungus():
+    # 木耳 -> "wood-ear", 黑木耳 -> "black wood-ear", as in the model and the figures.
+    for name in ["facts", "villages", "village_industries", "organisations", "contract_terms", "cases", "poverty_outcomes"]:
+        table = data.load_table(name)
+        for column in [c for c in table.columns if c.endswith("_en")]:
+            assert not table[column].str.contains("black fungus", case=False).any(), (name, column)
+    industries = data.load_table("village_industries").set_index(["village_id", "industry_zh"])
+    assert industries.loc[("dabao", "黑木耳"), "industry_en"] == "black wood-ear"
+    assert industries.loc[("sanshidaohe", "木耳"), "industry_en"] == "wood-ear"
+
+
 def test_with_fact_values_resolves_area_mu():
     industries = data.with_fact_values(data.load_table("village_industries")).set_index(["village_id", "industry_id"])
     assert industries.loc[("dabao", "black_fungus"), "area_mu"] == 35.0
@@ -209,7 +228,7 @@ def test_cases_keep_personal_names_inside_quotes_only():
 
 def test_load_facts_types():
     facts = data.load_facts()
-    assert facts.shape == (126, 13)
+    assert facts.shape == (131, 13)
     assert str(facts["source_paragraph"].dtype) == "int64"
     assert str(facts["value_number"].dtype) == "float64"
     by_id = facts.set_index("fact_id")
@@ -288,7 +307,7 @@ def test_absent_article_skips_provenance_visibly_but_keeps_schema_checks(data_co
     missing = tmp_path / "no-article.txt"
     set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "value", "36")  # only provenance could catch this
     checks = data.validate_package(data_copy, missing)
-    assert str(checks[0]) == f"facts: 126 rows, schema ok; provenance SKIPPED (article not found: {missing})"
+    assert str(checks[0]) == f"facts: 131 rows, schema ok; provenance SKIPPED (article not found: {missing})"
     line = set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "unit", "")
     data.clear_caches()
     with pytest.raises(DataValidationError) as info:
@@ -308,7 +327,7 @@ def test_cli_validate_ok():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == "ok"
-    assert lines[0].startswith("facts: 126 rows, schema ok")
+    assert lines[0].startswith("facts: 131 rows, schema ok")
 
 
 def test_cli_validate_bad_data_exits_2_with_one_line(data_copy, set_cell):
