@@ -248,9 +248,13 @@ def font_source() -> Path:
 
 
 def copy_typst_font() -> Path:
-    """Copy the CJK font into .cache/fonts/ (``font-paths`` of the Typst format)."""
+    """Copy the CJK font into .cache/fonts/typst/ (``font-paths`` of the Typst format).
+
+    A directory of its own: Typst searches font-paths recursively, and .cache/fonts/ also holds
+    the figures' subset of the same family, which Typst could pick instead.
+    """
     source = font_source()
-    target = paths.FONTS_CACHE_DIR / FONT_FILE
+    target = paths.TYPST_FONTS_DIR / FONT_FILE
     if not target.is_file() or target.stat().st_size != source.stat().st_size:
         write_bytes(target, source.read_bytes())
     return target
