@@ -95,6 +95,17 @@ def test_quarto_pre_render_runs_the_prepare_step_of_the_venv_python(quarto_confi
     assert parser.parse_args(argv[4:]).prepare_only is True
 
 
+def test_publish_workflow_renders_with_the_venv_python_it_builds(quarto_config):
+    workflow = yaml.safe_load((paths.ROOT / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
+    job = workflow["jobs"]["publish"]
+    interpreter = quarto_config["project"]["pre-render"].split()[0]
+    assert job["env"]["QUARTO_PYTHON"] == "${{ github.workspace }}/" + interpreter
+    steps = [step.get("uses") or step.get("run") for step in job["steps"]]
+    assert steps.index("make venv") < steps.index("quarto-dev/quarto-actions/publish@v2")
+    assert job["steps"][-1]["with"] == {"target": "gh-pages"}
+    assert job["permissions"] == {"contents": "write"}
+
+
 def test_typst_font_is_alone_in_the_typst_font_path(quarto_config, tmp_path, monkeypatch):
     from fontTools.ttLib import TTFont
 
