@@ -299,10 +299,23 @@ def _venv_quarto() -> str | None:
 
 
 def render_quarto(quarto: str) -> None:
-    """``quarto render`` the project into _site/ with the project's Python."""
+    """``quarto render`` the project into _site/ with the project's Python.
+
+    Quarto executes an ``.ipynb`` page in place and writes the executed notebook back into the
+    source file (quarto-cli ``src/resources/jupyter/notebook.py``: ``nb_write(client.nb, input)``);
+    the pages are committed without outputs, so each page's bytes are put back afterwards,
+    whatever the outcome.
+    """
     env = dict(os.environ, QUARTO_PYTHON=os.environ.get("QUARTO_PYTHON", sys.executable))
     env[PREPARED_ENV] = "1"
-    result = subprocess.run([quarto, "render"], cwd=paths.ROOT, env=env)
+    pages = [paths.ROOT / page.source for page in read_pages()]
+    committed = {page: page.read_bytes() for page in pages if page.is_file()}
+    try:
+        result = subprocess.run([quarto, "render"], cwd=paths.ROOT, env=env)
+    finally:
+        for page, data in committed.items():
+            if not page.is_file() or page.read_bytes() != data:
+                write_bytes(page, data)
     if result.returncode:
         raise AnalysisError(f"quarto render exited with status {result.returncode}")
 

@@ -106,6 +106,40 @@ def test_publish_workflow_renders_with_the_venv_python_it_builds(quarto_config):
     assert job["permissions"] == {"contents": "write"}
 
 
+@pytest.mark.parametrize("status", [0, 3])
+def test_render_quarto_runs_in_the_project_and_puts_the_pages_back(tmp_path, monkeypatch, status):
+    # A stand-in for quarto: records how it was called and, like Quarto executing an .ipynb
+    # (which writes the executed notebook back into its source), rewrites the page.
+    (tmp_path / "notebooks").mkdir()
+    page = tmp_path / "notebooks" / "one.ipynb"
+    page.write_bytes(b'{"cells": []}\n')
+    config = tmp_path / "_quarto.yml"
+    config.write_text("website:\n  sidebar:\n    contents:\n      - notebooks/one.ipynb\n", encoding="utf-8")
+    fake = tmp_path / "quarto"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, pathlib, sys\n"
+        "pathlib.Path('called.json').write_text(json.dumps({'argv': sys.argv[1:], 'cwd': os.getcwd(),\n"
+        "    'python': os.environ['QUARTO_PYTHON'], 'prepared': os.environ['DASUHE_SITE_PREPARED']}))\n"
+        "pathlib.Path('notebooks/one.ipynb').write_text('executed by quarto')\n"
+        f"sys.exit({status})\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    monkeypatch.setattr(paths, "QUARTO_CONFIG", config)
+    monkeypatch.setenv("QUARTO_PYTHON", "/venv/bin/python")
+    if status:
+        with pytest.raises(AnalysisError) as info:
+            site.render_quarto(str(fake))
+        assert str(info.value) == "quarto render exited with status 3"
+    else:
+        site.render_quarto(str(fake))
+    called = json.loads((tmp_path / "called.json").read_text())
+    assert called == {"argv": ["render"], "cwd": str(tmp_path), "python": "/venv/bin/python", "prepared": "1"}
+    assert page.read_bytes() == b'{"cells": []}\n'
+
+
 def test_typst_font_is_alone_in_the_typst_font_path(quarto_config, tmp_path, monkeypatch):
     from fontTools.ttLib import TTFont
 
