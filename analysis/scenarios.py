@@ -153,12 +153,39 @@ def check_count(name: str, value, minimum: int) -> int:
 
 
 def _triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
-    """Inverse CDF of the triangular distribution (low, mode, high) at uniforms *u*."""
+    """Inverse CDF of the triangular distribution (low, mode, high) at uniforms *u* (reference form)."""
     width = high - low
     split = (mode - low) / width
     left = low + np.sqrt(u * width * (mode - low))
     right = high - np.sqrt((1.0 - u) * width * (high - mode))
     return np.where(u < split, left, right)
+
+
+def _triangular_into(u: np.ndarray, low: float, mode: float, high: float, out: np.ndarray,
+                     work: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """:func:`_triangular` written into *out*, bit for bit, with no temporaries.
+
+    Both branches are computed in place; each draw then keeps one through an integer bit mask
+    (np.where on a random mask costs several times a multiplication). *work* (float64) and
+    *mask* (int64) are scratch arrays of the same length.
+    """
+    width = high - low
+    np.multiply(u, width, out=out)
+    np.multiply(out, mode - low, out=out)
+    np.sqrt(out, out=out)
+    np.add(out, low, out=out)                                   # left branch: low + sqrt(u w (mode - low))
+    np.subtract(1.0, u, out=work)
+    np.multiply(work, width, out=work)
+    np.multiply(work, high - mode, out=work)
+    np.sqrt(work, out=work)
+    np.subtract(high, work, out=work)                           # right branch
+    np.greater_equal(u, (mode - low) / width, out=mask, casting="unsafe")
+    np.negative(mask, out=mask)                                 # all bits set where the right branch applies
+    left, right = out.view(np.int64), work.view(np.int64)
+    np.bitwise_xor(right, left, out=right)
+    np.bitwise_and(right, mask, out=right)
+    np.bitwise_xor(left, right, out=left)                       # left ^ ((right ^ left) & mask)
+    return out
 
 
 def _varied_inputs(fixed: tuple[str, ...]) -> list[tuple[int, str, str, float, float, float]]:
@@ -200,6 +227,129 @@ def _histogram_quantiles(counts: np.ndarray, low: float, high: float, qs) -> lis
     return result
 
 
+class _Draws:
+    """The varied inputs' streams: one PCG64 generator per input, spawned from the seed by the
+    input's position in the assumptions table, turned into values by inverse CDFs."""
+
+    def __init__(self, varied, seed: int, size: int):
+        streams = np.random.SeedSequence(seed).spawn(len(ASSUMPTION_NAMES))
+        self.laws = [(np.random.Generator(np.random.PCG64(streams[index])), name, distribution, low, base, high)
+                     for index, name, distribution, low, base, high in varied]
+        self.uniforms = [np.empty(size) for _ in varied]
+        self.values = [np.empty(size) for _ in varied]
+        self.work, self.mask = np.empty(size), np.empty(size, dtype=np.int64)
+
+    def next(self, n: int) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+        """The next *n* uniforms of every stream and the input values drawn from them (views
+        into reused buffers: valid until the next call)."""
+        uniforms, values = [], {}
+        for (generator, name, distribution, low, base, high), u, x in zip(self.laws, self.uniforms, self.values):
+            u = generator.random(n, out=u[:n])
+            if distribution == "triangular":
+                x = _triangular_into(u, low, base, high, x[:n], self.work[:n], self.mask[:n])
+            else:
+                x = np.multiply(u, high - low, out=x[:n])
+                np.add(low, x, out=x)                               # low + (high - low) u
+            uniforms.append(u)
+            values[name] = x
+        return uniforms, values
+
+
+class _FirstOrderSums:
+    """Running sums for first-order indices: draws and sum of the output per probability bin of
+    each input. Inputs go in pairs through one joint 32 x 32 bincount (half the bincount calls)."""
+
+    def __init__(self, count: int, size: int):
+        self.pairs = [tuple(range(i, min(i + 2, count))) for i in range(0, count, 2)]
+        self.counts = [np.zeros(SOBOL_BINS ** len(pair), dtype=np.int64) for pair in self.pairs]
+        self.sums = [np.zeros(SOBOL_BINS ** len(pair)) for pair in self.pairs]
+        self.total = self.total_sq = 0.0
+        self.index, self.other, self.scaled = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64),
+                                               np.empty(size))
+
+    def _bin(self, u: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.multiply(u, SOBOL_BINS, out=self.scaled[:len(u)])
+        np.copyto(out, self.scaled[:len(u)], casting="unsafe")  # u < 1, so the bin is below SOBOL_BINS
+        return out
+
+    def add(self, uniforms: list[np.ndarray], y: np.ndarray) -> None:
+        n = len(y)
+        self.total += float(y.sum())
+        self.total_sq += float(np.dot(y, y))
+        for pair, counts, sums in zip(self.pairs, self.counts, self.sums):
+            index = self._bin(uniforms[pair[0]], self.index[:n])
+            if len(pair) == 2:
+                np.multiply(index, SOBOL_BINS, out=index)
+                np.add(index, self._bin(uniforms[pair[1]], self.other[:n]), out=index)
+            counts += np.bincount(index, minlength=len(counts))
+            sums += np.bincount(index, weights=y, minlength=len(sums))
+
+    def by_input(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(draws per bin, output sum per bin) of each input, in input order."""
+        result = []
+        for pair, counts, sums in zip(self.pairs, self.counts, self.sums):
+            if len(pair) == 1:
+                result.append((counts, sums))
+                continue
+            counts, sums = counts.reshape(SOBOL_BINS, SOBOL_BINS), sums.reshape(SOBOL_BINS, SOBOL_BINS)
+            result += [(counts.sum(axis=1), sums.sum(axis=1)), (counts.sum(axis=0), sums.sum(axis=0))]
+        return result
+
+
+class _Histograms:
+    """HISTOGRAM_BINS-bin histograms of the MC outputs between their analytic bounds."""
+
+    def __init__(self, bounds: dict[str, tuple[float, float]], size: int):
+        self.bounds = bounds
+        self.counts = {name: np.zeros(HISTOGRAM_BINS, dtype=np.int64) for name in bounds}
+        self.scaled, self.index = np.empty(size), np.empty(size, dtype=np.int64)
+
+    def add(self, name: str, values: np.ndarray) -> None:
+        """Count *values*: bin = clip(int((value - low) x bins / (high - low)), 0, bins - 1)."""
+        low, high = self.bounds[name]
+        scale = HISTOGRAM_BINS / (high - low) if high > low else 0.0
+        scaled, index = self.scaled[:len(values)], self.index[:len(values)]
+        np.subtract(values, low, out=scaled)
+        np.multiply(scaled, scale, out=scaled)
+        np.copyto(index, scaled, casting="unsafe")        # truncation, as astype; (-1, 0) -> 0
+        try:
+            counts = np.bincount(index, minlength=HISTOGRAM_BINS)
+        except ValueError:                                 # below low by more than a bin (or NaN): clip
+            counts = np.bincount(np.clip(index, 0, HISTOGRAM_BINS - 1, out=index), minlength=HISTOGRAM_BINS)
+        if len(counts) > HISTOGRAM_BINS:                   # value == high (or above by rounding): last bin
+            counts[HISTOGRAM_BINS - 1] += counts[HISTOGRAM_BINS:].sum()
+        self.counts[name] += counts[:HISTOGRAM_BINS]
+
+
+# Outputs that are households_pool_yuan divided by inputs (the product of these inputs).
+POOL_RATIOS = {"per_household_yuan": ("households",), "per_person_yuan": ("persons",),
+               "share_of_poverty_line": ("persons", "poverty_line_yuan")}
+
+
+def _season_into(inputs: dict, out: dict[str, np.ndarray]) -> None:
+    """The MC outputs of :func:`model.season_arrays` that have an array in *out*, written into it
+    with the same operations in the same order (bit-identical); *inputs* are scalars or arrays.
+    *out* holds at least revenue, profit, village pool, enterprise and households' pool."""
+    revenue, profit, pool, households_pool = (out[name] for name in (
+        "revenue_yuan", "profit_yuan", "village_pool_yuan", "households_pool_yuan"))
+    np.multiply(inputs["segments"], inputs["yield_kg_per_segment"], out=revenue)
+    np.multiply(revenue, inputs["price_yuan_per_kg"], out=revenue)
+    np.multiply(inputs["segments"], inputs["cost_yuan_per_segment"], out=profit)
+    np.subtract(revenue, profit, out=profit)
+    np.maximum(profit, 0.0, out=pool)
+    np.multiply(inputs["village_share"], pool, out=pool)
+    np.subtract(profit, pool, out=out["enterprise_yuan"])
+    np.multiply(inputs["subsidy_fraction"], pool, out=households_pool)
+    if "per_household_yuan" in out:
+        np.divide(households_pool, inputs["households"], out=out["per_household_yuan"])
+    if "share_of_poverty_line" in out:
+        per_person = out.get("per_person_yuan", out["share_of_poverty_line"])
+        np.divide(households_pool, inputs["persons"], out=per_person)
+        np.divide(per_person, inputs["poverty_line_yuan"], out=out["share_of_poverty_line"])
+    elif "per_person_yuan" in out:
+        np.divide(households_pool, inputs["persons"], out=out["per_person_yuan"])
+
+
 def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = None, thresholds=None,
                 keep: int = SAMPLES_KEPT, fixed: tuple[str, ...] = (), chunk: int = CHUNK_DRAWS,
                 progress: bool = False) -> MonteCarloResult:
@@ -226,90 +376,100 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
             raise ParameterError(f"threshold_share={format_number(value)}: must be between 0 and 1")
     p = p or get_parameters("base")
     varied = _varied_inputs(tuple(fixed))
-    streams = np.random.SeedSequence(seed).spawn(len(ASSUMPTION_NAMES))
-    generators = {name: np.random.Generator(np.random.PCG64(streams[index])) for index, name, *_ in varied}
-    exact = draws <= EXACT_QUANTILE_MAX_DRAWS
-    stored = {name: np.empty(draws) for name in MC_OUTPUTS} if exact else {}
-    bounds = {} if exact else _output_bounds(p, varied)
-    histograms = {name: np.zeros(HISTOGRAM_BINS, dtype=np.int64) for name in bounds}
-    sums = dict.fromkeys(MC_OUTPUTS, 0.0)
-    reached = np.zeros(len(shares), dtype=np.int64)
-    bin_sums = {name: np.zeros(SOBOL_BINS) for _, name, *_ in varied}
-    bin_counts = {name: np.zeros(SOBOL_BINS, dtype=np.int64) for _, name, *_ in varied}
-    sobol_sum_sq = 0.0
-    kept: list[pd.DataFrame] = []
+    names = [name for _, name, *_ in varied]
     fixed_inputs = model.season_inputs(p)
+    exact = draws <= EXACT_QUANTILE_MAX_DRAWS
+    size = draws if exact else min(chunk, draws)      # the exact path holds every draw (at most 100,000)
+    stream = _Draws(varied, seed, size)
+    first_order = _FirstOrderSums(len(varied), size)
+    reached = np.zeros(len(shares), dtype=np.int64)
+    kept: list[np.ndarray] = []
 
-    from tqdm import tqdm
-    with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
-        for start in range(0, draws, chunk):
-            n = min(chunk, draws - start)
-            inputs = dict(fixed_inputs)
-            bins = {}
-            for _, name, distribution, low, base, high in varied:
-                u = generators[name].random(n)
-                bins[name] = np.minimum((u * SOBOL_BINS).astype(np.int64), SOBOL_BINS - 1)
-                inputs[name] = (_triangular(u, low, base, high) if distribution == "triangular"
-                                else low + (high - low) * u)
-            out = model.season_arrays(**inputs)
-            for name in MC_OUTPUTS:
-                values = np.broadcast_to(out[name], (n,))
-                sums[name] += float(values.sum())
-                if exact:
-                    stored[name][start:start + n] = values
-                else:
-                    low, high = bounds[name]
-                    scale = HISTOGRAM_BINS / (high - low) if high > low else 0.0
-                    index = np.clip(((values - low) * scale).astype(np.int64), 0, HISTOGRAM_BINS - 1)
-                    histograms[name] += np.bincount(index, minlength=HISTOGRAM_BINS)
-            share_line = np.broadcast_to(out["share_of_poverty_line"], (n,))
-            reached += np.array([np.count_nonzero(share_line >= share) for share in shares], dtype=np.int64)
-            y = np.broadcast_to(out[SOBOL_OUTPUT], (n,))
-            sobol_sum_sq += float((y * y).sum())
-            for name in bins:
-                bin_sums[name] += np.bincount(bins[name], weights=y, minlength=SOBOL_BINS)
-                bin_counts[name] += np.bincount(bins[name], minlength=SOBOL_BINS)
-            if start < keep:
-                take = min(n, keep - start)
-                kept.append(pd.DataFrame({**{name: np.broadcast_to(inputs[name], (n,))[:take] for _, name, *_ in varied},
-                                          **{name: np.broadcast_to(out[name], (n,))[:take] for name in MC_OUTPUTS}}))
-            bar.update(n)
+    if exact:
+        uniforms, values = stream.next(draws)
+        out = model.season_arrays(**(fixed_inputs | values))
+        outputs = {name: np.broadcast_to(out[name], (draws,)) for name in MC_OUTPUTS}
+        kept = [_head(values, names, keep)]
+        reached[:] = [np.count_nonzero(outputs["share_of_poverty_line"] >= share) for share in shares]
+        first_order.add(uniforms, np.ascontiguousarray(outputs[SOBOL_OUTPUT]))
+        quantiles = {name: np.quantile(outputs[name], QUANTILES) for name in MC_OUTPUTS}
+        means = {name: float(outputs[name].mean()) for name in MC_OUTPUTS}
+    else:
+        # An output that is households_pool_yuan over fixed inputs has the same histogram bins (up
+        # to rounding), a scaled sum and scaled threshold counts; the first-order indices are
+        # scale-free: such outputs are not computed per draw.
+        ratios = {name: math.prod(fixed_inputs[i] for i in inputs) for name, inputs in POOL_RATIOS.items()
+                  if not set(inputs) & set(names)}
+        computed = [name for name in MC_OUTPUTS if name not in ratios]
+        bounds = _output_bounds(p, varied)
+        histograms = _Histograms({name: bounds[name] for name in computed}, size)
+        buffers = {name: np.empty(size) for name in computed}
+        sums = dict.fromkeys(computed, 0.0)
+        line = "share_of_poverty_line"
+        tested, limits = ((line, shares) if line in computed else
+                          ("households_pool_yuan", [share * ratios[line] for share in shares]))
+        weight = SOBOL_OUTPUT if SOBOL_OUTPUT in computed else "households_pool_yuan"
+        from tqdm import tqdm
+        with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
+            for start in range(0, draws, size):
+                n = min(size, draws - start)
+                uniforms, values = stream.next(n)
+                outputs = {name: buffer[:n] for name, buffer in buffers.items()}
+                _season_into(fixed_inputs | values, outputs)
+                for name in computed:
+                    sums[name] += float(outputs[name].sum())
+                    histograms.add(name, outputs[name])
+                reached += [np.count_nonzero(outputs[tested] >= limit) for limit in limits]
+                first_order.add(uniforms, outputs[weight])
+                if start < keep:
+                    kept.append(_head(values, names, min(n, keep - start)))
+                bar.update(n)
+        counts = histograms.counts | dict.fromkeys(ratios, histograms.counts["households_pool_yuan"])
+        means = {name: sums[name] / draws for name in computed}
+        means |= {name: sums["households_pool_yuan"] / ratio / draws for name, ratio in ratios.items()}
+        quantiles = {name: _histogram_quantiles(counts[name], *bounds[name], QUANTILES) for name in MC_OUTPUTS}
 
-    rows = []
-    for name in MC_OUTPUTS:
-        if exact:
-            qs = np.quantile(stored[name], QUANTILES)
-            mean = float(stored[name].mean())
-        else:
-            qs = _histogram_quantiles(histograms[name], *bounds[name], QUANTILES)
-            mean = sums[name] / draws
-        rows.append({"output": name, **{f"q{round(q * 100):02d}": float(v) for q, v in zip(QUANTILES, qs)},
-                     "mean": mean})
+    rows = [{"output": name, **{f"q{round(q * 100):02d}": float(v) for q, v in zip(QUANTILES, quantiles[name])},
+             "mean": means[name]} for name in MC_OUTPUTS]
     threshold_probabilities = pd.DataFrame({
         "threshold_share": [float(s) for s in shares],
         "threshold_yuan": [float(s) * p.poverty_line_yuan for s in shares],
         "probability": reached / draws,
     })
-    samples_columns = [name for _, name, *_ in varied] + list(MC_OUTPUTS)
-    samples = (pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=samples_columns, dtype=float))
     return MonteCarloResult(
         draws=draws, seed=seed, quantiles=pd.DataFrame(rows), threshold_probabilities=threshold_probabilities,
-        samples=samples[samples_columns],
-        first_order=_first_order(varied, bin_sums, bin_counts, sums[SOBOL_OUTPUT], sobol_sum_sq, draws),
-        varied=tuple(name for _, name, *_ in varied), exact_quantiles=exact,
+        samples=_samples(fixed_inputs, names, np.concatenate(kept, axis=1) if kept else np.empty((len(names), 0))),
+        first_order=_first_order(varied, first_order, draws),
+        varied=tuple(names), exact_quantiles=exact,
     )
 
 
-def _first_order(varied, bin_sums, bin_counts, total, total_sq, draws) -> pd.DataFrame:
+def _head(values: dict[str, np.ndarray], names: list[str], take: int) -> np.ndarray:
+    """A copy of the first *take* values of each named input, one row per name."""
+    head = np.empty((len(names), take))
+    for row, name in zip(head, names):
+        row[:] = values[name][:take]
+    return head
+
+
+def _samples(fixed_inputs: dict, names: list[str], inputs: np.ndarray) -> pd.DataFrame:
+    """The kept draws: varied inputs (rows of *inputs*) then MC_OUTPUTS from the model."""
+    keep = inputs.shape[1]
+    out = model.season_arrays(**(fixed_inputs | dict(zip(names, inputs))))
+    columns = {name: inputs[i] for i, name in enumerate(names)}
+    columns |= {name: np.broadcast_to(out[name], (keep,)).astype(float) for name in MC_OUTPUTS}
+    return pd.DataFrame(columns, columns=names + list(MC_OUTPUTS), dtype=float)
+
+
+def _first_order(varied, sums: _FirstOrderSums, draws: int) -> pd.DataFrame:
     """First-order (main-effect) variance shares: Var(E[Y | X_i]) / Var(Y), X_i binned by probability."""
     table = assumption_table()
-    mean = total / draws
-    variance = total_sq / draws - mean * mean
+    mean = sums.total / draws
+    variance = sums.total_sq / draws - mean * mean
     rows = []
-    for _, name, *_ in varied:
-        counts = bin_counts[name]
+    for (_, name, *_), (counts, bin_sums) in zip(varied, sums.by_input()):
         filled = counts > 0
-        bin_means = bin_sums[name][filled] / counts[filled]
+        bin_means = bin_sums[filled] / counts[filled]
         explained = float((counts[filled] * (bin_means - mean) ** 2).sum() / draws)
         index = explained / variance if variance > 0 else 0.0
         rows.append({"parameter": name, "label_en": table.at[name, "label_en"], "label_zh": table.at[name, "label_zh"],
