@@ -166,7 +166,7 @@ def working_font_path() -> Path:
     characters = working_font_characters()
     seed = f"{WORKING_FONT_VERSION}:{font_path().stat().st_size}:{characters}"
     key = hashlib.sha256(seed.encode()).hexdigest()[:16]
-    target = paths.CACHE_DIR / "fonts" / f"NotoSansSC-Regular-subset-{key}.ttf"
+    target = paths.FONTS_CACHE_DIR / f"NotoSansSC-Regular-subset-{key}.ttf"
     if not target.exists():
         from fontTools import subset
 
