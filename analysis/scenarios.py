@@ -30,7 +30,7 @@ DEFAULT_SEED = 20180604  # any fixed integer; this one is the article's date
 DEFAULT_THRESHOLD_SHARES = (0.10, 0.25, 0.50)  # per-person transfer as a share of the poverty line
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
 GRID_MARGIN_SHARE = 0.25  # the break-even grid spans each assumption's low-high widened by this share
-CHUNK_DRAWS = 100_000  # Monte Carlo draws evaluated at once (bounds memory)
+CHUNK_DRAWS = 1 << 16  # Monte Carlo draws evaluated at once (bounds memory: 512 KiB per float array)
 EXACT_QUANTILE_MAX_DRAWS = 100_000  # above this, quantiles come from fine histograms (bounded memory, faster)
 HISTOGRAM_BINS = 1 << 16
 SOBOL_BINS = 32  # equal-probability bins of each input for first-order indices
@@ -188,9 +188,10 @@ def _triangular_into(u: np.ndarray, low: float, mode: float, high: float, out: n
     return out
 
 
-def _varied_inputs(fixed: tuple[str, ...]) -> list[tuple[int, str, str, float, float, float]]:
+def _varied_inputs(fixed: tuple[str, ...], table: pd.DataFrame | None = None
+                   ) -> list[tuple[int, str, str, float, float, float]]:
     """(stream index, name, distribution, low, base, high) of each season input the Monte Carlo draws."""
-    table = assumption_table()
+    table = assumption_table() if table is None else table
     varied = []
     for index, name in enumerate(ASSUMPTION_NAMES):
         row = table.loc[name]
@@ -275,7 +276,7 @@ class _FirstOrderSums:
     def add(self, uniforms: list[np.ndarray], y: np.ndarray) -> None:
         n = len(y)
         self.total += float(y.sum())
-        self.total_sq += float(np.dot(y, y))
+        self.total_sq += float(np.square(y, out=self.scaled[:n]).sum())  # not np.dot: BLAS threads
         for pair, counts, sums in zip(self.pairs, self.counts, self.sums):
             index = self._bin(uniforms[pair[0]], self.index[:n])
             if len(pair) == 2:
@@ -329,7 +330,7 @@ POOL_RATIOS = {"per_household_yuan": ("households",), "per_person_yuan": ("perso
 def _season_into(inputs: dict, out: dict[str, np.ndarray]) -> None:
     """The MC outputs of :func:`model.season_arrays` that have an array in *out*, written into it
     with the same operations in the same order (bit-identical); *inputs* are scalars or arrays.
-    *out* holds at least revenue, profit, village pool, enterprise and households' pool."""
+    *out* holds at least revenue, profit, village pool and households' pool."""
     revenue, profit, pool, households_pool = (out[name] for name in (
         "revenue_yuan", "profit_yuan", "village_pool_yuan", "households_pool_yuan"))
     np.multiply(inputs["segments"], inputs["yield_kg_per_segment"], out=revenue)
@@ -338,7 +339,8 @@ def _season_into(inputs: dict, out: dict[str, np.ndarray]) -> None:
     np.subtract(revenue, profit, out=profit)
     np.maximum(profit, 0.0, out=pool)
     np.multiply(inputs["village_share"], pool, out=pool)
-    np.subtract(profit, pool, out=out["enterprise_yuan"])
+    if "enterprise_yuan" in out:
+        np.subtract(profit, pool, out=out["enterprise_yuan"])
     np.multiply(inputs["subsidy_fraction"], pool, out=households_pool)
     if "per_household_yuan" in out:
         np.divide(households_pool, inputs["households"], out=out["per_household_yuan"])
@@ -356,12 +358,14 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     """Seeded Monte Carlo of one season over the assumptions' distributions.
 
     Each season input with a non-fixed distribution (and not named in *fixed*) is drawn from
-    its triangular (mode = base) or uniform law on low-high; everything else is taken from *p*
-    (default: base preset). Each input has its own PCG64 stream (spawned from *seed* by its
-    position in the assumptions table), so results do not depend on *chunk* (sums may differ
-    in the last bits). Memory is bounded by *chunk*; above EXACT_QUANTILE_MAX_DRAWS draws the
-    quantiles come from 65,536-bin histograms between analytic bounds.
-    *thresholds*: shares of the poverty line (default DEFAULT_THRESHOLD_SHARES).
+    its triangular (mode = base) or uniform law on low-high by the inverse CDF of uniforms;
+    everything else is taken from *p* (default: base preset). Each input has its own PCG64
+    stream (spawned from *seed* by its position in the assumptions table), so results do not
+    depend on *chunk* (sums may differ in the last bits). Up to EXACT_QUANTILE_MAX_DRAWS draws,
+    all outputs are kept and the quantiles are exact (np.quantile); above, draws go in chunks of
+    *chunk* through reused buffers (memory bounded by *chunk*) and the quantiles come from
+    65,536-bin histograms between analytic bounds. *thresholds*: shares of the poverty line
+    (default DEFAULT_THRESHOLD_SHARES).
 
     Raises ParameterError for draws <= 0, a negative seed or keep, or a threshold outside 0-1.
     """
@@ -375,7 +379,8 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
         if not 0 <= value <= 1:
             raise ParameterError(f"threshold_share={format_number(value)}: must be between 0 and 1")
     p = p or get_parameters("base")
-    varied = _varied_inputs(tuple(fixed))
+    table = assumption_table()                        # read once (it is read from disk and validated)
+    varied = _varied_inputs(tuple(fixed), table)
     names = [name for _, name, *_ in varied]
     fixed_inputs = model.season_inputs(p)
     exact = draws <= EXACT_QUANTILE_MAX_DRAWS
@@ -395,19 +400,25 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
         quantiles = {name: np.quantile(outputs[name], QUANTILES) for name in MC_OUTPUTS}
         means = {name: float(outputs[name].mean()) for name in MC_OUTPUTS}
     else:
-        # An output that is households_pool_yuan over fixed inputs has the same histogram bins (up
-        # to rounding), a scaled sum and scaled threshold counts; the first-order indices are
-        # scale-free: such outputs are not computed per draw.
-        ratios = {name: math.prod(fixed_inputs[i] for i in inputs) for name, inputs in POOL_RATIOS.items()
-                  if not set(inputs) & set(names)}
-        computed = [name for name in MC_OUTPUTS if name not in ratios]
+        # An output that is another one times a positive constant over the whole box has the same
+        # histogram bins (up to rounding) and a scaled sum: it is not computed per draw. So are
+        # per household, per person and share of the line (households' pool over fixed inputs) and,
+        # when the profit cannot be negative, the village pool and the enterprise's part.
         bounds = _output_bounds(p, varied)
+        divisors = {name: math.prod(fixed_inputs[i] for i in inputs) for name, inputs in POOL_RATIOS.items()
+                    if not set(inputs) & set(names)}
+        multiples = {name: ("households_pool_yuan", 1.0 / divisor) for name, divisor in divisors.items()}
+        village_share = float(fixed_inputs["village_share"])
+        if bounds["profit_yuan"][0] >= 0 and 0 < village_share < 1 and "village_share" not in names:
+            multiples |= {"village_pool_yuan": ("profit_yuan", village_share),
+                          "enterprise_yuan": ("profit_yuan", 1.0 - village_share)}
+        computed = [name for name in MC_OUTPUTS if name not in multiples]
         histograms = _Histograms({name: bounds[name] for name in computed}, size)
-        buffers = {name: np.empty(size) for name in computed}
+        buffers = {name: np.empty(size) for name in computed + ["village_pool_yuan"]}
         sums = dict.fromkeys(computed, 0.0)
         line = "share_of_poverty_line"
         tested, limits = ((line, shares) if line in computed else
-                          ("households_pool_yuan", [share * ratios[line] for share in shares]))
+                          ("households_pool_yuan", [share * divisors[line] for share in shares]))
         weight = SOBOL_OUTPUT if SOBOL_OUTPUT in computed else "households_pool_yuan"
         from tqdm import tqdm
         with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
@@ -424,9 +435,9 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
                 if start < keep:
                     kept.append(_head(values, names, min(n, keep - start)))
                 bar.update(n)
-        counts = histograms.counts | dict.fromkeys(ratios, histograms.counts["households_pool_yuan"])
+        counts = histograms.counts | {name: histograms.counts[source] for name, (source, _) in multiples.items()}
         means = {name: sums[name] / draws for name in computed}
-        means |= {name: sums["households_pool_yuan"] / ratio / draws for name, ratio in ratios.items()}
+        means |= {name: sums[source] / draws * factor for name, (source, factor) in multiples.items()}
         quantiles = {name: _histogram_quantiles(counts[name], *bounds[name], QUANTILES) for name in MC_OUTPUTS}
 
     rows = [{"output": name, **{f"q{round(q * 100):02d}": float(v) for q, v in zip(QUANTILES, quantiles[name])},
@@ -439,7 +450,7 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     return MonteCarloResult(
         draws=draws, seed=seed, quantiles=pd.DataFrame(rows), threshold_probabilities=threshold_probabilities,
         samples=_samples(fixed_inputs, names, np.concatenate(kept, axis=1) if kept else np.empty((len(names), 0))),
-        first_order=_first_order(varied, first_order, draws),
+        first_order=_first_order(varied, first_order, draws, table),
         varied=tuple(names), exact_quantiles=exact,
     )
 
@@ -461,9 +472,8 @@ def _samples(fixed_inputs: dict, names: list[str], inputs: np.ndarray) -> pd.Dat
     return pd.DataFrame(columns, columns=names + list(MC_OUTPUTS), dtype=float)
 
 
-def _first_order(varied, sums: _FirstOrderSums, draws: int) -> pd.DataFrame:
+def _first_order(varied, sums: _FirstOrderSums, draws: int, table: pd.DataFrame) -> pd.DataFrame:
     """First-order (main-effect) variance shares: Var(E[Y | X_i]) / Var(Y), X_i binned by probability."""
-    table = assumption_table()
     mean = sums.total / draws
     variance = sums.total_sq / draws - mean * mean
     rows = []

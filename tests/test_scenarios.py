@@ -126,6 +126,90 @@ def test_histogram_quantiles_match_exact_ones(monkeypatch):
         assert a["mean"] == pytest.approx(e["mean"], rel=1e-12)
 
 
+def test_histogram_quantiles_by_hand():
+    # counts 2, 0, 6, 2 in bins of width 1 on [0, 4]; cumulative 2, 2, 8, 10
+    counts = np.array([2, 0, 6, 2])
+    # q=0.1: 1st of 10 -> bin 0, 1/2 in -> 0.5; q=0.5: 5th -> bin 2, (5-2)/6 in -> 2.5; q=0.95: 9.5th -> 3 + 1.5/2
+    assert scenarios._histogram_quantiles(counts, 0.0, 4.0, (0.1, 0.5, 0.95)) == [0.5, 2.5, 3.75]
+
+
+def test_histogram_bins_clip_at_the_bounds():
+    bins = scenarios.HISTOGRAM_BINS
+    histograms = scenarios._Histograms({"x": (0.0, float(bins))}, 8)  # bin width 1
+    histograms.add("x", np.array([0.0, 0.5, 1.0, bins - 0.1, bins, -1e-9]))
+    with np.errstate(invalid="ignore"):  # NaN cast to an integer
+        histograms.add("x", np.array([-5.0, np.nan]))  # far below the low bound and NaN: bin 0, as np.clip did
+    counts = histograms.counts["x"]
+    assert (counts[0], counts[1], counts[bins - 1], counts.sum()) == (5, 1, 2, 8)
+
+
+@pytest.mark.parametrize(("low", "mode", "high"), [(0.04, 0.045, 0.05), (50, 60, 70), (1.0, 1.0, 2.0), (1.0, 2.0, 2.0)])
+def test_triangular_into_is_the_inverse_cdf_bit_for_bit(low, mode, high):
+    u = np.concatenate([np.random.default_rng(1).random(1000), [0.0, (mode - low) / (high - low), 1 - 2 ** -53]])
+    out, work, mask = np.empty(len(u)), np.empty(len(u)), np.empty(len(u), dtype=np.int64)
+    fast = scenarios._triangular_into(u, low, mode, high, out, work, mask)
+    np.testing.assert_array_equal(fast, scenarios._triangular(u, low, mode, high))
+    assert fast[-3] == low and fast[-1] == pytest.approx(high, abs=(high - low) * 1e-7)
+
+
+def test_histogram_path_is_chunk_independent(monkeypatch):
+    monkeypatch.setattr(scenarios, "EXACT_QUANTILE_MAX_DRAWS", 10)
+    a = scenarios.monte_carlo(30_000, seed=5, keep=100, chunk=777)
+    b = scenarios.monte_carlo(30_000, seed=5, keep=100, chunk=4096)
+    columns = ["output", "q05", "q25", "q50", "q75", "q95"]  # from integer counts: identical
+    pd.testing.assert_frame_equal(a.quantiles[columns], b.quantiles[columns])
+    np.testing.assert_allclose(a.quantiles["mean"], b.quantiles["mean"], rtol=1e-12)
+    pd.testing.assert_frame_equal(a.threshold_probabilities, b.threshold_probabilities)
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    pd.testing.assert_frame_equal(a.first_order, b.first_order, check_exact=False, rtol=1e-9)
+    exact = scenarios.monte_carlo(30_000, seed=5, keep=100)
+    pd.testing.assert_frame_equal(a.samples, exact.samples)  # the same draws as the exact path
+    pd.testing.assert_frame_equal(a.threshold_probabilities, exact.threshold_probabilities)
+    pd.testing.assert_frame_equal(a.first_order, exact.first_order, check_exact=False, rtol=1e-9)
+
+
+def test_histogram_path_scaled_outputs(monkeypatch):
+    monkeypatch.setattr(scenarios, "EXACT_QUANTILE_MAX_DRAWS", 10)
+    q = scenarios.monte_carlo(20_000, seed=6, keep=0).quantiles.set_index("output")
+    p = get_parameters()
+    pool = q.loc["households_pool_yuan"]
+    # per person = households' pool / 690 persons; share of the line = per person / poverty line
+    pd.testing.assert_series_equal(q.loc["per_person_yuan"], pool / 690, check_names=False, rtol=1e-12)
+    pd.testing.assert_series_equal(q.loc["per_household_yuan"], pool / 243, check_names=False, rtol=1e-12)
+    pd.testing.assert_series_equal(q.loc["share_of_poverty_line"], pool / 690 / p.poverty_line_yuan,
+                                   check_names=False, rtol=1e-12)
+    # base ranges: yield x price >= 0.04 x 50 = 2 >= cost 2, so profit >= 0: village pool = 0.6 x profit
+    pd.testing.assert_series_equal(q.loc["village_pool_yuan"], q.loc["profit_yuan"] * 0.6, check_names=False,
+                                   rtol=1e-12)
+    pd.testing.assert_series_equal(q.loc["enterprise_yuan"], q.loc["profit_yuan"] * 0.4, check_names=False,
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["loss_possible", "poverty_line_varied"])
+def test_histogram_path_matches_exact_quantiles_in_general_cases(monkeypatch, case):
+    p = get_parameters()
+    if case == "loss_possible":  # price 40: 0.04 x 40 = 1.6 < cost 2, the villages' pool is sometimes 0
+        p = p.replace(price_yuan_per_kg=40)
+        fixed = ("price_yuan_per_kg",)
+    else:
+        table = assumption_table().copy()
+        table.loc["poverty_line_yuan", "distribution"] = "triangular"
+        monkeypatch.setattr(scenarios, "assumption_table", lambda: table)
+        fixed = ()
+    exact = scenarios.monte_carlo(20_000, seed=8, p=p, fixed=fixed, keep=0)
+    monkeypatch.setattr(scenarios, "EXACT_QUANTILE_MAX_DRAWS", 10)
+    approx = scenarios.monte_carlo(20_000, seed=8, p=p, fixed=fixed, keep=0, chunk=3000)
+    assert ("poverty_line_yuan" in approx.varied) == (case == "poverty_line_varied")
+    pd.testing.assert_frame_equal(approx.threshold_probabilities, exact.threshold_probabilities)
+    for output in scenarios.MC_OUTPUTS:
+        e = exact.quantiles.set_index("output").loc[output]
+        a = approx.quantiles.set_index("output").loc[output]
+        spread = e["q95"] - e["q05"]
+        for column in ("q05", "q25", "q50", "q75", "q95"):
+            assert a[column] == pytest.approx(e[column], abs=spread * 1e-3)
+        assert a["mean"] == pytest.approx(e["mean"], rel=1e-12)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"draws": 0}, "draws=0: must be an integer > 0"),
     ({"draws": -5}, "draws=-5: must be an integer > 0"),
