@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,7 @@ GRID_MARGIN_SHARE = 0.25  # the break-even grid spans each assumption's low-high
 CHUNK_DRAWS = 1 << 16  # Monte Carlo draws evaluated at once (bounds memory: 512 KiB per float array)
 EXACT_QUANTILE_MAX_DRAWS = 100_000  # above this, quantiles come from fine histograms (bounded memory, faster)
 HISTOGRAM_BINS = 1 << 16
+MC_LANES = 2  # above EXACT_QUANTILE_MAX_DRAWS, chunk k goes to lane k % MC_LANES; lanes run on threads
 SOBOL_BINS = 32  # equal-probability bins of each input for first-order indices
 SAMPLES_KEPT = 10_000
 MC_OUTPUTS: tuple[str, ...] = (
@@ -240,6 +243,11 @@ class _Draws:
         self.values = [np.empty(size) for _ in varied]
         self.work, self.mask = np.empty(size), np.empty(size, dtype=np.int64)
 
+    def skip(self, n: int) -> None:
+        """Move every stream past *n* draws (one 64-bit PCG64 output per uniform)."""
+        for generator, *_ in self.laws:
+            generator.bit_generator.advance(n)
+
     def next(self, n: int) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
         """The next *n* uniforms of every stream and the input values drawn from them (views
         into reused buffers: valid until the next call)."""
@@ -284,6 +292,13 @@ class _FirstOrderSums:
                 np.add(index, self._bin(uniforms[pair[1]], self.other[:n]), out=index)
             counts += np.bincount(index, minlength=len(counts))
             sums += np.bincount(index, weights=y, minlength=len(sums))
+
+    def merge(self, other: "_FirstOrderSums") -> None:
+        """Add the sums of *other* (same inputs) to these."""
+        for mine, theirs in zip(self.counts + self.sums, other.counts + other.sums):
+            mine += theirs
+        self.total += other.total
+        self.total_sq += other.total_sq
 
     def by_input(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(draws per bin, output sum per bin) of each input, in input order."""
@@ -363,8 +378,9 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     stream (spawned from *seed* by its position in the assumptions table), so results do not
     depend on *chunk* (sums may differ in the last bits). Up to EXACT_QUANTILE_MAX_DRAWS draws,
     all outputs are kept and the quantiles are exact (np.quantile); above, draws go in chunks of
-    *chunk* through reused buffers (memory bounded by *chunk*) and the quantiles come from
-    65,536-bin histograms between analytic bounds. *thresholds*: shares of the poverty line
+    *chunk* through reused buffers (memory bounded by *chunk* x MC_LANES) and the quantiles come
+    from 65,536-bin histograms between analytic bounds; chunk k goes to lane k % MC_LANES, lanes
+    run on threads (results do not depend on the number of threads). *thresholds*: shares of the poverty line
     (default DEFAULT_THRESHOLD_SHARES).
 
     Raises ParameterError for draws <= 0, a negative seed or keep, or a threshold outside 0-1.
@@ -385,13 +401,10 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     fixed_inputs = model.season_inputs(p)
     exact = draws <= EXACT_QUANTILE_MAX_DRAWS
     size = draws if exact else min(chunk, draws)      # the exact path holds every draw (at most 100,000)
-    stream = _Draws(varied, seed, size)
-    first_order = _FirstOrderSums(len(varied), size)
-    reached = np.zeros(len(shares), dtype=np.int64)
-    kept: list[np.ndarray] = []
-
     if exact:
-        uniforms, values = stream.next(draws)
+        first_order = _FirstOrderSums(len(varied), size)
+        reached = np.zeros(len(shares), dtype=np.int64)
+        uniforms, values = _Draws(varied, seed, size).next(draws)
         out = model.season_arrays(**(fixed_inputs | values))
         outputs = {name: np.broadcast_to(out[name], (draws,)) for name in MC_OUTPUTS}
         kept = [_head(values, names, keep)]
@@ -413,18 +426,23 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
             multiples |= {"village_pool_yuan": ("profit_yuan", village_share),
                           "enterprise_yuan": ("profit_yuan", 1.0 - village_share)}
         computed = [name for name in MC_OUTPUTS if name not in multiples]
-        histograms = _Histograms({name: bounds[name] for name in computed}, size)
-        buffers = {name: np.empty(size) for name in computed + ["village_pool_yuan"]}
-        sums = dict.fromkeys(computed, 0.0)
         line = "share_of_poverty_line"
         tested, limits = ((line, shares) if line in computed else
                           ("households_pool_yuan", [share * divisors[line] for share in shares]))
         weight = SOBOL_OUTPUT if SOBOL_OUTPUT in computed else "households_pool_yuan"
-        from tqdm import tqdm
-        with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
-            for start in range(0, draws, size):
+
+        def run_lane(lane: int):
+            """Every MC_LANES-th chunk from chunk *lane*, with this lane's own streams and sums."""
+            stream, sums = _Draws(varied, seed, size), dict.fromkeys(computed, 0.0)
+            histograms, first_order = _Histograms({name: bounds[name] for name in computed}, size), \
+                _FirstOrderSums(len(varied), size)
+            reached, kept = np.zeros(len(shares), dtype=np.int64), {}
+            buffers = {name: np.empty(size) for name in computed + ["village_pool_yuan"]}
+            stream.skip(lane * size)
+            for start in range(lane * size, draws, size * MC_LANES):
                 n = min(size, draws - start)
                 uniforms, values = stream.next(n)
+                stream.skip(size * (MC_LANES - 1))
                 outputs = {name: buffer[:n] for name, buffer in buffers.items()}
                 _season_into(fixed_inputs | values, outputs)
                 for name in computed:
@@ -433,8 +451,28 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
                 reached += [np.count_nonzero(outputs[tested] >= limit) for limit in limits]
                 first_order.add(uniforms, outputs[weight])
                 if start < keep:
-                    kept.append(_head(values, names, min(n, keep - start)))
+                    kept[start] = _head(values, names, min(n, keep - start))
                 bar.update(n)
+            return sums, histograms, first_order, reached, kept
+
+        from tqdm import tqdm
+        with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
+            threads = min(MC_LANES, os.cpu_count() or 1)
+            if threads > 1:
+                with ThreadPoolExecutor(threads) as pool:  # numpy releases the GIL in most of the work
+                    lanes = list(pool.map(run_lane, range(MC_LANES)))
+            else:
+                lanes = [run_lane(lane) for lane in range(MC_LANES)]
+        sums, histograms, first_order, reached, kept = lanes[0]
+        kept = dict(kept)
+        for lane_sums, lane_histograms, lane_first_order, lane_reached, lane_kept in lanes[1:]:
+            sums = {name: sums[name] + lane_sums[name] for name in computed}
+            for name in computed:
+                histograms.counts[name] += lane_histograms.counts[name]
+            first_order.merge(lane_first_order)
+            reached += lane_reached
+            kept |= lane_kept
+        kept = [kept[start] for start in sorted(kept)]
         counts = histograms.counts | {name: histograms.counts[source] for name, (source, _) in multiples.items()}
         means = {name: sums[name] / draws for name in computed}
         means |= {name: sums[source] / draws * factor for name, (source, factor) in multiples.items()}

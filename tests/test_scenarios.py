@@ -168,6 +168,15 @@ def test_histogram_path_is_chunk_independent(monkeypatch):
     pd.testing.assert_frame_equal(a.first_order, exact.first_order, check_exact=False, rtol=1e-9)
 
 
+def test_histogram_path_does_not_depend_on_threads(monkeypatch):
+    monkeypatch.setattr(scenarios, "EXACT_QUANTILE_MAX_DRAWS", 10)
+    threaded = scenarios.monte_carlo(20_000, seed=9, keep=5000, chunk=1000)  # 20 chunks over MC_LANES lanes
+    monkeypatch.setattr(scenarios.os, "cpu_count", lambda: 1)
+    serial = scenarios.monte_carlo(20_000, seed=9, keep=5000, chunk=1000)
+    for name in ("quantiles", "threshold_probabilities", "samples", "first_order"):
+        pd.testing.assert_frame_equal(getattr(threaded, name), getattr(serial, name), check_exact=True)
+
+
 def test_histogram_path_scaled_outputs(monkeypatch):
     monkeypatch.setattr(scenarios, "EXACT_QUANTILE_MAX_DRAWS", 10)
     q = scenarios.monte_carlo(20_000, seed=6, keep=0).quantiles.set_index("output")
