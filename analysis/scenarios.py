@@ -15,6 +15,7 @@ import json
 import math
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -452,10 +453,12 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
                 first_order.add(uniforms, outputs[weight])
                 if start < keep:
                     kept[start] = _head(values, names, min(n, keep - start))
-                bar.update(n)
+                with bar_lock:
+                    bar.update(n)
             return sums, histograms, first_order, reached, kept
 
         from tqdm import tqdm
+        bar_lock = threading.Lock()
         with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
             threads = min(MC_LANES, os.cpu_count() or 1)
             if threads > 1:
