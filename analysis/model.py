@@ -96,6 +96,11 @@ def temporary_person_days(p: Parameters) -> float:
     return p.temporary_workers_max_per_day * p.temp_workers_mean_share_of_peak * p.temp_work_days_per_season
 
 
+def yearly_land_rent_yuan(p: Parameters) -> float:
+    """Land rent a year: price per mu x land transferred / years the quoted price covers."""
+    return p.land_rent_yuan_per_mu * p.land_transferred_mu / p.land_rent_period_years
+
+
 def income_channels(p: Parameters) -> pd.DataFrame:
     """Income of one year by channel the article names, for the registered poor households.
 
@@ -109,7 +114,7 @@ def income_channels(p: Parameters) -> pd.DataFrame:
     s = season(p)
     temp_total = temporary_person_days(p) * p.daily_wage_yuan
     long_total = p.long_term_workers * p.long_term_wage_yuan_per_year
-    rent_total = p.land_rent_yuan_per_mu * p.land_transferred_mu / p.land_rent_period_years
+    rent_total = yearly_land_rent_yuan(p)
     coop_total = p.cooperative_monthly_income_yuan * p.cooperative_months_per_year
     rows = [
         ("dividend", "Profit dividend (subsidy part)", "利润分红(补助部分)", s["village_pool_yuan"],
@@ -157,7 +162,7 @@ def enterprise_annual_profit(p: Parameters) -> dict[str, float]:
     s = season(p)
     own_segments = enterprise_own_segments(p)
     own_profit = own_segments * s["profit_yuan_per_segment"] * p.enterprise_own_margin_ratio
-    land_rent = p.land_rent_yuan_per_mu * p.land_transferred_mu / p.land_rent_period_years
+    land_rent = yearly_land_rent_yuan(p)
     return {
         "contract_share_yuan": s["enterprise_yuan"],
         "own_segments": own_segments,

@@ -95,6 +95,7 @@ def test_income_channels_by_hand(hand):
 def test_land_rent_paid_once_for_the_contract(hand):
     table = model.income_channels(hand.replace(land_rent_period_years=13)).set_index("channel")
     assert table.at["land_rent", "total_yuan"] == pytest.approx(500 * 180 / 13)
+    assert model.yearly_land_rent_yuan(hand.replace(land_rent_period_years=13)) == pytest.approx(500 * 180 / 13)
 
 
 def test_enterprise_annual_profit_by_hand(hand):
