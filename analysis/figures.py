@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import paths, style
-from analysis.errors import ParameterError
+from analysis.errors import AnalysisError, ParameterError
 from analysis.io import write_text
 from analysis.report import format_number, format_quantity, format_share, format_unit
 
@@ -1018,6 +1018,7 @@ TEXT_FAN = {
 }
 FAN_DRAWS = 2000
 FAN_BANDS = ((0.05, 0.95), (0.25, 0.75))  # quantile pairs of the outer and inner band
+FAN_MEDIAN = 0.5
 
 
 def prepare_contract_paths_fan(p=None) -> pd.DataFrame:
@@ -1038,8 +1039,10 @@ def _fan_quantile(df: pd.DataFrame, q: float, column: str) -> pd.Series:
 
 def _values_fan(df: pd.DataFrame, lang: str) -> dict:
     last = lambda q: _fan_quantile(df, q, "cumulative_households_yuan").iloc[-1]  # noqa: E731
+    (outer_low, outer_high), _ = FAN_BANDS
     return {"years": format_number(df["year"].max()), "draws": format_number(df["draws"].iloc[0]),
-            "median": _money(last(0.5), lang), "low": _money(last(0.05), lang), "high": _money(last(0.95), lang),
+            "median": _money(last(FAN_MEDIAN), lang), "low": _money(last(outer_low), lang),
+            "high": _money(last(outer_high), lang),
             "unit": _money_axis(lang)[1], "inner": format_share(FAN_BANDS[1][1] - FAN_BANDS[1][0]),
             "outer": format_share(FAN_BANDS[0][1] - FAN_BANDS[0][0]),
             "illustrative": _illustrative(SEASON_ASSUMPTIONS, lang), **_case_values(df, lang)}
@@ -1055,16 +1058,16 @@ def draw_contract_paths_fan(df: pd.DataFrame, lang: str = "en", size="web"):
     ax = fig.add_subplot()
     column = "cumulative_households_yuan"
     q = {k: _fan_quantile(df, k, column) / divisor for pair in FAN_BANDS for k in pair}
-    q[0.5] = _fan_quantile(df, 0.5, column) / divisor
+    q[FAN_MEDIAN] = _fan_quantile(df, FAN_MEDIAN, column) / divisor
     values = _values_fan(df, lang)
     (outer_low, outer_high), (inner_low, inner_high) = FAN_BANDS
-    years = q[0.5].index.to_numpy()
+    years = q[FAN_MEDIAN].index.to_numpy()
     ax.fill_between(years, q[outer_low], q[outer_high], color=style.ORANGE, alpha=0.35, linewidth=0,
                     label=words["band90"].format(**values))
     ax.fill_between(years, q[inner_low], q[inner_high], color=style.ORANGE, alpha=0.75, linewidth=0,
                     label=words["band50"].format(**values))
-    ax.plot(years, q[0.5], color=style.VERMILLION, label=words["median"])
-    villages = _fan_quantile(df, 0.5, "cumulative_village_pool_yuan") / divisor
+    ax.plot(years, q[FAN_MEDIAN], color=style.VERMILLION, label=words["median"])
+    villages = _fan_quantile(df, FAN_MEDIAN, "cumulative_village_pool_yuan") / divisor
     ax.plot(years, villages, color=style.BLUE, linestyle="--", label=words["villages"])
     ax.set_xticks(years)
     ax.set_xlim(years.min() - 0.3, years.max() + 0.3)
@@ -1201,7 +1204,7 @@ def prepare_villages_industries() -> pd.DataFrame:
     villages = data.load_table("villages")
     links = data.load_table("village_industries")
     industries = links.drop_duplicates("industry_id")[["industry_id", "industry_en", "industry_zh", "sector"]]
-    unnamed = _fact_number("villages_total") - len(villages)
+    unnamed = data.count_unnamed_villages()
     rows = []
     columns = [(v.village_id, v.name_en, v.name_zh, True) for v in villages.itertuples()] + \
               [("unnamed", "", "", False)]
@@ -1332,7 +1335,6 @@ def prepare_governance() -> pd.DataFrame:
     data = _facts_module()
     orgs = data.load_table("organisations")
     villages = data.load_table("villages")
-    total = _fact_number("villages_total")
     nodes = [{"node_id": "township", "parent_id": "", "kind": "township", "name_en": "", "name_zh": "",
               "link_basis": "", "fact_id": "township_name"},
              {"node_id": "villages", "parent_id": "township", "kind": "villages", "name_en": "", "name_zh": "",
@@ -1352,7 +1354,7 @@ def prepare_governance() -> pd.DataFrame:
                       "fact_id": o.fact_id})
     nodes.append({"node_id": "village_unnamed", "parent_id": "villages", "kind": "village", "name_en": "",
                   "name_zh": "", "link_basis": "stated", "fact_id": "villages_total",
-                  "villages": total - len(villages)})
+                  "villages": data.count_unnamed_villages()})
     frame = pd.DataFrame(nodes)
     frame["villages"] = frame["villages"].fillna(0)
     return frame
@@ -1546,7 +1548,10 @@ def render_one(figure_id: str, lang: str, size: str, formats: list[str]) -> dict
     """Draw one figure once and render it in each format: ``{fmt: bytes}``."""
     fig = make_figure(figure_id, lang, size, df=prepared(figure_id))
     with style.figure_style(size):
-        return {fmt: style.render_figure(fig, fmt) for fmt in formats}
+        try:
+            return {fmt: style.render_figure(fig, fmt) for fmt in formats}
+        except AnalysisError as exc:  # e.g. a missing glyph: say which figure
+            raise AnalysisError(f"figure {figure_id!r} ({lang}, {size}): {exc}") from None
 
 
 def _render_job(job):
