@@ -43,17 +43,18 @@ from typing import Iterable
 from analysis import paths
 from analysis.errors import AnalysisError, ParameterError
 from analysis.io import write_bytes, write_text
+from analysis.style import FONT_FAMILY, FONT_FILE, font_path  # noqa: F401  (one font for figures and site)
 
 PREVIEW_BANNER = (
     "Offline preview — not the Quarto site; to build the full site install Quarto "
     "(https://quarto.org) and run make site"
 )
 PREVIEW_STAMP = ".preview-stamp.json"
-FONT_FAMILY = "Noto Sans SC"
-FONT_FILE = "NotoSansSC-Regular.otf"
 FONT_SUBSET_NAME = "NotoSansSC-subset.woff2"
 SITE_LIBS = "site_libs"
 QUARTO_ATTEMPT_NAME = "quarto-cli-attempt.json"
+VALIDATED_STAMP = "validated.json"  # in the site cache: hash of the inputs last validated
+OUTPUTS_STAMP = "outputs.json"  # in the site cache: hash of the inputs figures/ and tables/ were written from
 PREPARED_ENV = "DASUHE_SITE_PREPARED"
 NOTEBOOK_TIMEOUT_S = 600
 DOWNLOAD_GLOBS = ("*.csv", "datapackage.json", "schemas/*.json")
@@ -188,7 +189,7 @@ def _run_command(name: str, argv: list[str]) -> int:
 
 def validate_data(dependencies_hash: str, cache_dir: Path) -> bool:
     """Validate the data package unless this exact input set validated before; True if run."""
-    stamp = cache_dir / "validated.json"
+    stamp = cache_dir / VALIDATED_STAMP
     if _read_stamp(stamp).get("hash") == dependencies_hash:
         return False
     from analysis.data import validate_package
@@ -201,7 +202,7 @@ def validate_data(dependencies_hash: str, cache_dir: Path) -> bool:
 def outputs_current(dependencies_hash: str, cache_dir: Path) -> bool:
     """True if figures/ and tables/ were written from exactly these inputs."""
     return (
-        _read_stamp(cache_dir / "outputs.json").get("hash") == dependencies_hash
+        _read_stamp(cache_dir / OUTPUTS_STAMP).get("hash") == dependencies_hash
         and paths.FIGURE_MANIFEST.is_file()
         and paths.TABLES_DIR.is_dir()
     )
@@ -214,7 +215,7 @@ SITE_OUTPUT_COMMANDS = (("figures", ["--lang", "all"]), ("tables", []))
 
 def write_outputs(dependencies_hash: str, cache_dir: Path) -> bool:
     """Write figures/ and tables/ unless they were written from these inputs; True if run."""
-    stamp = cache_dir / "outputs.json"
+    stamp = cache_dir / OUTPUTS_STAMP
     if outputs_current(dependencies_hash, cache_dir):
         return False
     for name, argv in SITE_OUTPUT_COMMANDS:
@@ -238,10 +239,8 @@ def prepare_site(dependencies_hash: str | None = None, cache_dir: Path | None = 
 
 
 def font_source() -> Path:
-    """Noto Sans SC (OFL) as shipped by the pylopdf-fonts-zh-cn wheel."""
-    from importlib.resources import files
-
-    path = Path(str(files("pylopdf_fonts_zh_cn") / FONT_FILE))
+    """Noto Sans SC (OFL) as shipped by the pylopdf-fonts-zh-cn wheel (:func:`analysis.style.font_path`)."""
+    path = font_path()
     if not path.is_file():
         raise AnalysisError(f"{path}: font not found; reinstall requirements.txt (pylopdf-fonts-zh-cn)")
     return path
@@ -820,7 +819,7 @@ def run_site(args: argparse.Namespace) -> int:
     cache_dir = paths.SITE_CACHE_DIR
     dependencies_hash = hash_files(list_dependency_files())
     if args.no_cache:
-        for stamp in ("validated.json", "outputs.json"):
+        for stamp in (VALIDATED_STAMP, OUTPUTS_STAMP):
             (cache_dir / stamp).unlink(missing_ok=True)
     validate_data(dependencies_hash, cache_dir)
     quarto = None
