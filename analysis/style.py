@@ -142,7 +142,7 @@ def working_font_characters() -> str:
     chars = _gb2312_characters()
     for start, stop in WORKING_FONT_RANGES:
         chars.update(chr(code) for code in range(start, stop))
-    for folder, pattern in ((paths.DATA_DIR, "*.csv"), (Path(__file__).parent, "*.py")):
+    for folder, pattern in ((paths.DATA_DIR, "*.csv"), (paths.ANALYSIS_DIR, "*.py")):
         for file in sorted(folder.glob(pattern)):
             chars.update(file.read_text(encoding="utf-8"))
     return "".join(sorted(ch for ch in chars if ch.isprintable()))
@@ -310,7 +310,6 @@ _NO_LINE_START = set("，。、；：）》」』！？,.;:)%")
 
 @functools.lru_cache(maxsize=4096)
 def _token_width_px(token: str, size_pt: float, dpi: float) -> float:
-    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
 
     prop = FontProperties(family=[FONT_FAMILY, FALLBACK_FAMILY], size=size_pt)
