@@ -23,12 +23,13 @@ QUALIFIER_SYMBOL = {"exact": "", "at_least": "≥", "approximately": "≈", "at_
 # --- facts ------------------------------------------------------------------------
 def facts_frame() -> pd.DataFrame:
     """Numeric and text facts with their provenance: value as stated, unit, qualifier, paragraph, quote."""
-    from analysis.data import load_facts
+    from analysis.data import NON_NUMERIC_UNITS, load_facts
 
     facts = load_facts()
+    as_stated = NON_NUMERIC_UNITS | {"year"}  # printed as written in the data
     shown = facts.apply(
         lambda row: format_quantity(row["value_number"], row["unit"], row["qualifier"])
-        if pd.notna(row["value_number"]) and row["unit"] not in ("text", "date", "month_day", "year")
+        if pd.notna(row["value_number"]) and row["unit"] not in as_stated
         else str(row["value"]), axis=1)
     return pd.DataFrame({
         "fact_id": facts["fact_id"], "topic": facts["topic"], "value_as_stated": shown,
@@ -59,7 +60,7 @@ def assumptions_frame() -> pd.DataFrame:
     """Every model assumption with its range, unit, distribution, source and verified flag."""
     from analysis.data import load_assumptions, load_table
 
-    table = load_assumptions().reset_index() if "name" not in load_assumptions().columns else load_assumptions()
+    table = load_assumptions()  # indexed by name, name kept as a column
     sources = load_table("assumption_sources").set_index("source_id")
     frame = table[["name", "label_en", "label_zh", "unit", "low", "base", "high", "distribution", "source_id",
                    "confidence", "verified", "note"]].copy()
