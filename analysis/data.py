@@ -142,13 +142,18 @@ def _fail(file: str, row: int | str, column: str, rule: str) -> DataValidationEr
     return DataValidationError(f"{file}: row {row}, column {column}: {rule}")
 
 
-def _read_json(path: Path) -> dict:
+PACKAGE_FILE = paths.DATAPACKAGE.name  # "datapackage.json", as messages name it
+
+
+def _read_json(data_dir: Path, file: str) -> dict:
+    """A JSON file of the data package; *file* is its path inside the data folder (named in errors)."""
+    path = paths.data_file(file, data_dir)
     if not path.is_file():
-        raise _fail(path.name, 1, "-", "file not found")
+        raise _fail(file, 1, "-", "file not found")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise _fail(path.name, exc.lineno, "-", f"invalid JSON: {exc.msg}") from None
+        raise _fail(file, exc.lineno, "-", f"invalid JSON: {exc.msg}") from None
 
 
 def _data_dir(data_dir) -> Path:
@@ -162,16 +167,21 @@ def read_schema(name: str, data_dir: Path | str | None = None) -> dict:
 
 @functools.cache
 def _resources(data_dir: Path) -> tuple[tuple[str, dict], ...]:
-    package = _read_json(paths.data_file("datapackage.json", data_dir))
+    package = _read_json(data_dir, PACKAGE_FILE)
     return tuple((resource["name"], resource) for resource in package.get("resources", []))
+
+
+def read_resources(data_dir: Path | str | None = None) -> list[dict]:
+    """The resources of ``datapackage.json`` in order (name, path, schema, ...), read once per data folder."""
+    return [dict(resource) for _, resource in _resources(_data_dir(data_dir).resolve())]
 
 
 @functools.cache
 def _schema(data_dir: Path, name: str) -> dict:
     resources = dict(_resources(data_dir))
     if name not in resources:
-        raise _fail("datapackage.json", 1, "resources", f"no resource named {name!r}")
-    schema = _read_json(paths.data_file(resources[name]["schema"], data_dir))
+        raise _fail(PACKAGE_FILE, 1, "resources", f"no resource named {name!r}")
+    schema = _read_json(data_dir, resources[name]["schema"])
     for field in schema.get("fields", []):
         if field.get("type", "string") not in _PARSERS:
             raise _fail(resources[name]["schema"], 1, field["name"], f"unsupported type {field['type']!r} (supported: {', '.join(_PARSERS)})")

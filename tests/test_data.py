@@ -378,3 +378,19 @@ def test_unknown_resource_and_unsupported_type_are_rejected(data_copy):
 def test_load_table_warns_when_article_is_absent(data_copy, tmp_path):
     with pytest.warns(UserWarning, match=r"^facts: schema ok; provenance SKIPPED \(article not found: "):
         data.load_table("facts", data_copy, tmp_path / "absent.txt")
+
+
+def test_missing_schema_is_named_by_its_path_in_the_data_folder(data_copy):
+    (data_copy / "schemas" / "case_facts.json").unlink()
+    with pytest.raises(DataValidationError) as info:
+        data.load_table("case_facts", data_copy)
+    assert str(info.value) == "schemas/case_facts.json: row 1, column -: file not found"
+
+
+def test_read_resources_lists_the_package_in_order():
+    import json
+
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    resources = data.read_resources()
+    assert [r["name"] for r in resources] == [r["name"] for r in package["resources"]]
+    assert resources[0]["schema"] == f"schemas/{resources[0]['name']}.json"
