@@ -362,15 +362,12 @@ def data_dictionary(data_dir=None) -> "pd.DataFrame":
 
     Columns: resource, file, field, type, required (bool), constraints (text), description.
     """
-    import json
-
     import pandas as pd
 
-    from analysis import data, paths
+    from analysis import data
 
-    package = json.loads(paths.data_file("datapackage.json", data_dir).read_text(encoding="utf-8"))
     rows = []
-    for resource in package["resources"]:
+    for resource in data.read_resources(data_dir):
         schema = data.read_schema(resource["name"], data_dir)
         for field in schema["fields"]:
             rows.append({
@@ -391,14 +388,11 @@ def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
     *prefix* leads from the page to the site root (``"../"`` from notebooks/, ``""`` from
     the front page); files are linked as ``<prefix>data/<file>``.
     """
-    import json
+    from analysis import data
 
-    from analysis import data, paths
-
-    package = json.loads(paths.data_file("datapackage.json", data_dir).read_text(encoding="utf-8"))
     fields = data_dictionary(data_dir)
     lines = []
-    for resource in package["resources"]:
+    for resource in data.read_resources(data_dir):
         name, file = resource["name"], resource["path"]
         schema = data.read_schema(name, data_dir)
         rows = len(data.load_table(name, data_dir))
@@ -615,10 +609,7 @@ def organisation_table(organisations, lang: str = "en"):
 def _fact_or_blank(fact_id, lang: str, blank: str) -> str:
     if not isinstance(fact_id, str) or not fact_id:
         return blank
-    from analysis import data
-
-    f = data.fact(fact_id)
-    return format_quantity(f.value, f.unit, f.qualifier, lang=lang)
+    return format_fact(fact_id, lang)
 
 
 def village_industry_table(villages, industries, lang: str = "en"):
