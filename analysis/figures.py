@@ -32,12 +32,11 @@ import pandas as pd
 
 from analysis import paths, style
 from analysis.errors import AnalysisError, ParameterError
-from analysis.io import write_text
+from analysis.io import frame_to_csv, write_text  # frame_to_csv: the plotted frames' CSV text
 from analysis.report import format_number, format_quantity, format_share, format_unit
 
 MILLION = 1_000_000          # yuan → million yuan (English axis unit)
 TEN_THOUSAND = 10_000        # yuan → 万元 (Chinese axis unit)
-CSV_FLOAT_FORMAT = "%.10g"
 DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
 SQUARE_METRES_PER_MU = 10_000 / 15   # unit conversion: 15 mu = 1 hectare
 
@@ -1465,11 +1464,6 @@ def figure_filename(figure_id: str, lang: str, size: str, fmt: str) -> str:
 def data_filename(figure_id: str) -> str:
     """``<id>/<id>.csv`` relative to the output folder: the data the figure plots."""
     return f"{figure_id}/{figure_id}.csv"
-
-
-def frame_to_csv(df: pd.DataFrame) -> str:
-    """Deterministic CSV text of a plotted frame (``%.10g`` floats, ``\\n`` line ends, no index)."""
-    return df.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
 
 
 def _split_list(values, check, name: str, choices) -> list[str]:

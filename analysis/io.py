@@ -38,3 +38,14 @@ def write_bytes(target: Path | str, data: bytes) -> Path:
 def write_text(target: Path | str, text: str) -> Path:
     """Write UTF-8 *text* (``\\n`` line endings) to *target* atomically."""
     return write_bytes(target, text.encode("utf-8"))
+
+
+CSV_FLOAT_FORMAT = "%.10g"
+
+
+def frame_to_csv(frame) -> str:
+    """Deterministic CSV text of a pandas DataFrame: no index, ``%.10g`` floats, ``\\n`` line ends.
+
+    Every CSV the project writes (figure data, tables) goes through here, so they read alike.
+    """
+    return frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")

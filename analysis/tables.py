@@ -13,10 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.io import write_text
+from analysis.io import frame_to_csv, write_text
 from analysis.report import format_number, format_quantity, format_share, format_unit
 
-CSV_FLOAT_FORMAT = "%.10g"
 QUALIFIER_SYMBOL = {"exact": "", "at_least": "≥", "approximately": "≈", "at_most": "≤"}
 
 
@@ -159,8 +158,7 @@ def write_tables(out_dir: Path | str | None = None) -> list[Path]:
     written = []
     for name, (make_frame, make_table) in TABLES.items():
         frame = make_frame()
-        written.append(write_text(out / f"{name}.csv",
-                                  frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")))
+        written.append(write_text(out / f"{name}.csv", frame_to_csv(frame)))
         html = make_table().as_raw_html()
         written.append(write_text(out / f"{name}.html", html if html.endswith("\n") else html + "\n"))
     return written
