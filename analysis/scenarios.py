@@ -1,5 +1,5 @@
 """Scenarios on the income model: presets, sensitivity, break-even grid, Monte Carlo,
-the 13-year contract paths and the enterprise's payback; and three commands:
+the year-by-year contract paths and the enterprise's payback; and three commands:
 
     python -m analysis scenario [--preset low|base|high] [--set NAME=VALUE ...] [--json]
     python -m analysis sensitivity [--preset P] [--set NAME=VALUE ...] [--output NAME] [--json]
@@ -86,8 +86,8 @@ def sensitivity(p: Parameters | None = None, output: str = "per_person_yuan") ->
     return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _widened_range(name: str, n: int) -> np.ndarray:
-    row = assumption_table().loc[name]
+def _widened_range(table: pd.DataFrame, name: str, n: int) -> np.ndarray:
+    row = table.loc[name]
     low, high = float(row["low"]), float(row["high"])
     margin = (high - low) * GRID_MARGIN_SHARE
     return np.linspace(max(low - margin, 0.0), high + margin, n)
@@ -103,8 +103,9 @@ def break_even_grid(p: Parameters | None = None, prices=None, yields=None, n: in
     p = p or get_parameters("base")
     if int(n) < 2:
         raise ParameterError(f"n={n}: must be an integer >= 2")
-    prices = _widened_range("price_yuan_per_kg", int(n)) if prices is None else np.asarray(prices, dtype=float)
-    yields = _widened_range("yield_kg_per_segment", int(n)) if yields is None else np.asarray(yields, dtype=float)
+    table = assumption_table() if prices is None or yields is None else None  # read and checked once
+    prices = _widened_range(table, "price_yuan_per_kg", int(n)) if prices is None else np.asarray(prices, dtype=float)
+    yields = _widened_range(table, "yield_kg_per_segment", int(n)) if yields is None else np.asarray(yields, dtype=float)
     for name, axis in (("price_yuan_per_kg", prices), ("yield_kg_per_segment", yields)):
         for value in axis:
             check_value(name, value)
