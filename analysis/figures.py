@@ -1301,7 +1301,7 @@ TEXT_GOVERNANCE = {
         "township": "Dasuhe Township 大苏河乡", "villages": "{villages_n} administrative villages",
         "unnamed": "{unnamed_n} further villages (not named in the source)",
         "stated": "Link stated in the article", "implied": "Link implied by the text",
-        "summary": "{n_wg} working groups under the leading group, {n_pg} Party groups under the industry Party branch, {villages_n} villages, {n_coop} cooperatives and the enterprise Tianfu with its two units",
+        "summary": "{n_wg} working groups under the leading group, {n_pg} Party groups under the industry Party branch, {villages_n} villages, {n_coop} cooperatives and the enterprise Tianfu with its {n_unit} units",
         "village_label": "{en} {zh}",
         "village_branch": "",
     },
@@ -1313,7 +1313,7 @@ TEXT_GOVERNANCE = {
         "township": "大苏河乡", "villages": "{villages_n}个行政村",
         "unnamed": "另外{unnamed_n}个村（原文未点名）",
         "stated": "原文明确的关系", "implied": "文意推断的关系",
-        "summary": "领导小组下设{n_wg}个工作组，产业扶贫党支部下设{n_pg}个党小组，{villages_n}个村，{n_coop}个合作社，以及天福菌业及其下属两个单位",
+        "summary": "领导小组下设{n_wg}个工作组，产业扶贫党支部下设{n_pg}个党小组，{villages_n}个村，{n_coop}个合作社，以及天福菌业及其下属{n_unit}个单位",
         "village_label": "{zh}",
         "village_branch": "{village}支部",
     },
@@ -1364,6 +1364,7 @@ def _values_governance(df: pd.DataFrame, lang: str) -> dict:
     values = {"villages_n": format_number(_fact_number("villages_total")),
               "unnamed_n": format_number(df.loc[df["node_id"] == "village_unnamed", "villages"].iloc[0]),
               "n_wg": count("working_group"), "n_pg": count("party_group"), "n_coop": count("cooperative"),
+              "n_unit": count("enterprise_unit"),
               "n": format_number(len(df))}
     values["summary"] = TEXT_GOVERNANCE[lang]["summary"].format(**values)
     return values
