@@ -44,6 +44,8 @@ CITATION_FILE = ROOT / "CITATION.cff"
 BENCHMARKS_DIR = ROOT / "benchmarks"
 ANALYSIS_DIR = ROOT / "analysis"
 SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"
+SITE_PAGE_TEMPLATE = SITE_ASSETS_DIR / "page.html"  # the offline preview's page template
+PREVIEW_CSS = SITE_ASSETS_DIR / "preview.css"  # its stylesheet (copied into site_libs/ under the same name)
 REQUIREMENTS = ROOT / "requirements.txt"
 PYPROJECT = ROOT / "pyproject.toml"
 

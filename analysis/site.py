@@ -530,7 +530,7 @@ def banner_html() -> str:
 
 def render_page(body: str, page: Page, pages: list[Page], site_title: str) -> str:
     """One complete preview page around a notebook's HTML fragment."""
-    template = Template((paths.SITE_ASSETS_DIR / "page.html").read_text(encoding="utf-8"))
+    template = Template(paths.SITE_PAGE_TEMPLATE.read_text(encoding="utf-8"))
     prefix = "../" * page.depth
     return template.substitute(
         lang="en",
@@ -575,7 +575,7 @@ def preview_css() -> str:
     """Stylesheet of the preview: own CSS + Pygments classes for highlighted code."""
     from pygments.formatters import HtmlFormatter
 
-    own = (paths.SITE_ASSETS_DIR / "preview.css").read_text(encoding="utf-8")
+    own = paths.PREVIEW_CSS.read_text(encoding="utf-8")
     return own + "\n/* code highlighting (Pygments, default style) */\n" + HtmlFormatter().get_style_defs(".highlight") + "\n"
 
 
@@ -669,7 +669,7 @@ def build_preview(
                 (target.parent / name).write_bytes(data)
         libs = build_dir / SITE_LIBS
         (libs / "fonts").mkdir(parents=True)
-        (libs / "preview.css").write_text(preview_css(), encoding="utf-8")
+        (libs / paths.PREVIEW_CSS.name).write_text(preview_css(), encoding="utf-8")
         (libs / "fonts" / FONT_SUBSET_NAME).write_bytes(subset_font("".join(all_text), cache_dir))
         copy_downloads(build_dir, data_dir, figures_dir, tables_dir)
         (build_dir / PREVIEW_STAMP).write_text(json.dumps({"key": site_key(), "kind": "offline-preview"}) + "\n")
