@@ -57,7 +57,6 @@ from analysis import paths
 from analysis.errors import DataValidationError
 
 NON_NUMERIC_UNITS = frozenset({"text", "date", "month_day"})
-QUALIFIER_BY_MARK = {"余": "at_least", "多": "at_least", "近": "approximately", "最高": "at_most"}
 
 
 # --- numbers written in Chinese --------------------------------------------------------------------

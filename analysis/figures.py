@@ -197,8 +197,7 @@ def make_figure(figure_id: str, lang: str = style.DEFAULT_LANG, size: str = styl
     style.check_lang(lang)
     preset = style.get_size(size)
     frame = prepared(figure_id, p) if df is None else df
-    with style.figure_style(preset):
-        return spec.draw(frame, lang=lang, size=preset)
+    return spec.draw(frame, lang=lang, size=preset)  # every draw_<id> is _styled: it sets the house style
 
 
 def _styled(draw):

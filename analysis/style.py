@@ -3,7 +3,8 @@
 Every figure of the project is drawn inside :func:`figure_style` (a
 ``matplotlib.rc_context``; nothing is changed globally at import) on a
 :func:`new_figure`, framed by :func:`frame_figure` (title, subtitle and the
-source footer) and written by :func:`save_figure`.
+source footer) and rendered to bytes by :func:`render_figure` (the figure export writes them
+atomically; :func:`save_figure` renders and writes one file).
 
 Fonts
     Noto Sans SC (SIL Open Font Licence) from the ``pylopdf_fonts_zh_cn`` wheel

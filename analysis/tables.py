@@ -16,7 +16,6 @@ from analysis import paths
 from analysis.io import frame_to_csv, write_text
 from analysis.report import format_number, format_quantity, format_share, format_unit
 
-QUALIFIER_SYMBOL = {"exact": "", "at_least": "≥", "approximately": "≈", "at_most": "≤"}
 
 
 # --- facts ------------------------------------------------------------------------
