@@ -167,7 +167,12 @@ def read_schema(name: str, data_dir: Path | str | None = None) -> dict:
 @functools.cache
 def _resources(data_dir: Path) -> tuple[tuple[str, dict], ...]:
     package = _read_json(data_dir, PACKAGE_FILE)
-    return tuple((resource["name"], resource) for resource in package.get("resources", []))
+    resources = package.get("resources", [])
+    for number, resource in enumerate(resources, start=1):
+        missing = [key for key in ("name", "path", "schema") if not isinstance(resource.get(key), str)]
+        if missing:
+            raise _fail(PACKAGE_FILE, 1, "resources", f"resource {number} has no {missing[0]!r} (name, path and schema are required)")
+    return tuple((resource["name"], resource) for resource in resources)
 
 
 def read_resources(data_dir: Path | str | None = None) -> list[dict]:

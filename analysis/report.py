@@ -775,7 +775,11 @@ def read_manifest(path=None) -> dict:
     target = Path(path) if path is not None else paths.FIGURE_MANIFEST
     if not target.is_file():
         raise AnalysisError(f"{target}: missing, run 'python -m analysis figures' first")
-    return json.loads(target.read_text(encoding="utf-8"))
+    try:
+        return json.loads(target.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise AnalysisError(f"{target}: line {exc.lineno}: invalid JSON ({exc.msg}), "
+                            "run 'python -m analysis figures' again") from None
 
 
 def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> str:

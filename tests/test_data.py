@@ -394,3 +394,16 @@ def test_read_resources_lists_the_package_in_order():
     resources = data.read_resources()
     assert [r["name"] for r in resources] == [r["name"] for r in package["resources"]]
     assert resources[0]["schema"] == f"schemas/{resources[0]['name']}.json"
+
+
+def test_resource_without_schema_is_rejected_in_one_line(data_copy):
+    import json
+
+    package = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
+    del package["resources"][1]["schema"]
+    (data_copy / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        data.validate_package(data_copy)
+    assert str(info.value) == (
+        "datapackage.json: row 1, column resources: resource 2 has no 'schema' (name, path and schema are required)"
+    )

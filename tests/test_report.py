@@ -244,6 +244,12 @@ def test_read_manifest_missing_names_the_file(tmp_path):
     missing = tmp_path / "manifest.json"
     with pytest.raises(AnalysisError, match=r"manifest\.json: missing, run 'python -m analysis figures' first$"):
         report.read_manifest(missing)
+    missing.write_text('{"figures": [\n', encoding="utf-8")  # cut off mid-write
+    with pytest.raises(AnalysisError) as info:
+        report.read_manifest(missing)
+    assert str(info.value) == (
+        f"{missing}: line 2: invalid JSON (Expecting value), run 'python -m analysis figures' again"
+    )
 
 
 def test_data_dictionary_lists_every_field_of_every_resource():
