@@ -19,6 +19,7 @@ File layout written by the export (``OUT`` defaults to ``figures/``)::
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import math
 import os
@@ -1497,7 +1498,7 @@ def prepared(figure_id: str, p=None) -> pd.DataFrame:
 
 
 # Figures whose prepare_<id> takes model parameters (the others show facts, presets or a seeded run).
-PARAMETRISED = ("contract_money_flow", "tornado", "break_even_map", "contract_paths_fan", "income_channels")
+PARAMETRISED = tuple(figure_id for figure_id, spec in FIGURES.items() if inspect.signature(spec.prepare).parameters)
 
 
 def manifest_entry(figure_id: str, out_dir: Path) -> dict:
