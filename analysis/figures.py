@@ -34,7 +34,7 @@ import pandas as pd
 from analysis import paths, style
 from analysis.errors import AnalysisError, ParameterError
 from analysis.io import frame_to_csv, write_text  # frame_to_csv: the plotted frames' CSV text
-from analysis.report import format_number, format_quantity, format_share, format_unit
+from analysis.report import format_fact, format_number, format_quantity, format_share
 
 MILLION = 1_000_000          # yuan → million yuan (English axis unit)
 TEN_THOUSAND = 10_000        # yuan → 万元 (Chinese axis unit)
@@ -115,8 +115,7 @@ def _fact_number(fact_id: str) -> float:
 
 def _fact_text(fact_id: str, lang: str) -> str:
     """A fact as prose (value, qualifier, unit) in *lang*."""
-    f = _fact(fact_id)
-    return format_quantity(float(f.value), f.unit, f.qualifier, lang=lang)
+    return format_fact(fact_id, lang)
 
 
 def _label(name: str, lang: str) -> str:
