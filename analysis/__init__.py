@@ -7,6 +7,7 @@ Modules (import what you need; nothing heavy is imported here):
 - :mod:`analysis.data`      load and validate the data package (facts, entities, assumptions)
 - :mod:`analysis.model`     the income model (pure, vectorised)
 - :mod:`analysis.scenarios` presets, sensitivity, Monte Carlo, contract-year paths
+- :mod:`analysis.kernel`    the Monte Carlo's compiled chunk kernel (numba; loaded for large runs only)
 - :mod:`analysis.style`     figure style, fonts and export
 - :mod:`analysis.figures`   one function per figure, the manifest
 - :mod:`analysis.tables`    publication tables

@@ -15,12 +15,14 @@ parameter, the value and the allowed range, e.g. ``price_yuan_per_kg=-5: must be
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from analysis import paths
 from analysis.data import fact, fact_value, load_assumptions
 from analysis.errors import DataValidationError, ParameterError
 
@@ -203,7 +205,14 @@ def check_assumption_table(table: pd.DataFrame) -> None:
 
 
 def assumption_table(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """``data/assumptions.csv`` validated (schema by analysis.data, cross-column rules here), indexed by name."""
+    """``data/assumptions.csv`` validated (schema by analysis.data, cross-column rules here), indexed
+    by name: a copy of the table read once per data folder and process (as analysis.data reads
+    each table once), so callers may change it."""
+    return _assumption_table(Path(data_dir if data_dir is not None else paths.DATA_DIR).resolve()).copy()
+
+
+@functools.cache
+def _assumption_table(data_dir: Path) -> pd.DataFrame:
     table = load_assumptions(data_dir)
     check_assumption_table(table)
     return table

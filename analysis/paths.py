@@ -53,6 +53,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 CACHE_DIR = ROOT / ".cache"
 SITE_CACHE_DIR = CACHE_DIR / "site"  # offline preview: executed notebooks, stamps, font subsets
 FONTS_CACHE_DIR = CACHE_DIR / "fonts"  # CJK fonts: the figures' working subset (style.py)
+NUMBA_CACHE_DIR = CACHE_DIR / "numba"  # the Monte Carlo kernel compiled once per machine (kernel.py)
 # Quarto's Typst searches font-paths recursively, so its font gets a directory of its own
 # (nothing else named "Noto Sans SC" in it): _quarto.yml format.typst.font-paths.
 TYPST_FONTS_DIR = FONTS_CACHE_DIR / "typst"

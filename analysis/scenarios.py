@@ -157,40 +157,15 @@ def check_count(name: str, value, minimum: int) -> int:
     return int(number)
 
 
-def _triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
-    """Inverse CDF of the triangular distribution (low, mode, high) at uniforms *u* (reference form)."""
+def _inverse_cdf(u: np.ndarray, distribution: str, low: float, mode: float, high: float) -> np.ndarray:
+    """Values at uniforms *u* of the triangular (low, mode, high) or uniform (low, high) law, by
+    the inverse CDF (kernel.chunk does the same operations in the same order)."""
     width = high - low
-    split = (mode - low) / width
+    if distribution != "triangular":
+        return low + u * width
     left = low + np.sqrt(u * width * (mode - low))
     right = high - np.sqrt((1.0 - u) * width * (high - mode))
-    return np.where(u < split, left, right)
-
-
-def _triangular_into(u: np.ndarray, low: float, mode: float, high: float, out: np.ndarray,
-                     work: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """:func:`_triangular` written into *out*, bit for bit, with no temporaries.
-
-    Both branches are computed in place; each draw then keeps one through an integer bit mask
-    (np.where on a random mask costs several times a multiplication). *work* (float64) and
-    *mask* (int64) are scratch arrays of the same length.
-    """
-    width = high - low
-    np.multiply(u, width, out=out)
-    np.multiply(out, mode - low, out=out)
-    np.sqrt(out, out=out)
-    np.add(out, low, out=out)                                   # left branch: low + sqrt(u w (mode - low))
-    np.subtract(1.0, u, out=work)
-    np.multiply(work, width, out=work)
-    np.multiply(work, high - mode, out=work)
-    np.sqrt(work, out=work)
-    np.subtract(high, work, out=work)                           # right branch
-    np.greater_equal(u, (mode - low) / width, out=mask, casting="unsafe")
-    np.negative(mask, out=mask)                                 # all bits set where the right branch applies
-    left, right = out.view(np.int64), work.view(np.int64)
-    np.bitwise_xor(right, left, out=right)
-    np.bitwise_and(right, mask, out=right)
-    np.bitwise_xor(left, right, out=left)                       # left ^ ((right ^ left) & mask)
-    return out
+    return np.where(u < (mode - low) / width, left, right)
 
 
 def _varied_inputs(fixed: tuple[str, ...], table: pd.DataFrame | None = None
@@ -235,108 +210,49 @@ def _histogram_quantiles(counts: np.ndarray, low: float, high: float, qs) -> lis
 
 class _Draws:
     """The varied inputs' streams: one PCG64 generator per input, spawned from the seed by the
-    input's position in the assumptions table, turned into values by inverse CDFs."""
+    input's position in the assumptions table; row j of the uniforms is input j's stream."""
 
     def __init__(self, varied, seed: int, size: int):
         streams = np.random.SeedSequence(seed).spawn(len(ASSUMPTION_NAMES))
-        self.laws = [(np.random.Generator(np.random.PCG64(streams[index])), name, distribution, low, base, high)
-                     for index, name, distribution, low, base, high in varied]
-        self.uniforms = [np.empty(size) for _ in varied]
-        self.values = [np.empty(size) for _ in varied]
-        self.work, self.mask = np.empty(size), np.empty(size, dtype=np.int64)
+        self.generators = [np.random.Generator(np.random.PCG64(streams[index])) for index, *_ in varied]
+        self.uniforms = np.empty((len(varied), size))
 
     def skip(self, n: int) -> None:
         """Move every stream past *n* draws (one 64-bit PCG64 output per uniform)."""
-        for generator, *_ in self.laws:
+        for generator in self.generators:
             generator.bit_generator.advance(n)
 
-    def next(self, n: int) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
-        """The next *n* uniforms of every stream and the input values drawn from them (views
-        into reused buffers: valid until the next call)."""
-        uniforms, values = [], {}
-        for (generator, name, distribution, low, base, high), u, x in zip(self.laws, self.uniforms, self.values):
-            u = generator.random(n, out=u[:n])
-            if distribution == "triangular":
-                x = _triangular_into(u, low, base, high, x[:n], self.work[:n], self.mask[:n])
-            else:
-                x = np.multiply(u, high - low, out=x[:n])
-                np.add(low, x, out=x)                               # low + (high - low) u
-            uniforms.append(u)
-            values[name] = x
-        return uniforms, values
+    def next(self, n: int) -> np.ndarray:
+        """The next *n* uniforms of every stream, shape (inputs, n): a view into a reused buffer,
+        valid until the next call."""
+        for generator, row in zip(self.generators, self.uniforms):
+            generator.random(n, out=row[:n])
+        return self.uniforms[:, :n]
 
 
 class _FirstOrderSums:
-    """Running sums for first-order indices: draws and sum of the output per probability bin of
-    each input. Inputs go in pairs through one joint 32 x 32 bincount (half the bincount calls)."""
+    """Running sums for first-order indices: draws and sum of the output per equal-probability
+    bin (SOBOL_BINS of them) of each input's uniform, and the output's sum and sum of squares."""
 
-    def __init__(self, count: int, size: int):
-        self.pairs = [tuple(range(i, min(i + 2, count))) for i in range(0, count, 2)]
-        self.counts = [np.zeros(SOBOL_BINS ** len(pair), dtype=np.int64) for pair in self.pairs]
-        self.sums = [np.zeros(SOBOL_BINS ** len(pair)) for pair in self.pairs]
-        self.total = self.total_sq = 0.0
-        self.index, self.other, self.scaled = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64),
-                                               np.empty(size))
+    def __init__(self, count: int):
+        self.counts = np.zeros((count, SOBOL_BINS), dtype=np.int64)
+        self.sums = np.zeros((count, SOBOL_BINS))
+        self.totals = np.zeros(2)  # sum and sum of squares of the output
 
-    def _bin(self, u: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.multiply(u, SOBOL_BINS, out=self.scaled[:len(u)])
-        np.copyto(out, self.scaled[:len(u)], casting="unsafe")  # u < 1, so the bin is below SOBOL_BINS
-        return out
-
-    def add(self, uniforms: list[np.ndarray], y: np.ndarray) -> None:
-        n = len(y)
-        self.total += float(y.sum())
-        self.total_sq += float(np.square(y, out=self.scaled[:n]).sum())  # not np.dot: BLAS threads
-        for pair, counts, sums in zip(self.pairs, self.counts, self.sums):
-            index = self._bin(uniforms[pair[0]], self.index[:n])
-            if len(pair) == 2:
-                np.multiply(index, SOBOL_BINS, out=index)
-                np.add(index, self._bin(uniforms[pair[1]], self.other[:n]), out=index)
-            counts += np.bincount(index, minlength=len(counts))
-            sums += np.bincount(index, weights=y, minlength=len(sums))
+    def add(self, uniforms: np.ndarray, y: np.ndarray) -> None:
+        """Add the draws of *y* binned by each row of *uniforms* (the exact path; kernel.chunk
+        adds to the same arrays)."""
+        self.totals += float(y.sum()), float(np.square(y).sum())
+        for row, counts, sums in zip(uniforms, self.counts, self.sums):
+            index = (row * SOBOL_BINS).astype(np.int64)  # 0 <= u < 1, so the bin is below SOBOL_BINS
+            counts += np.bincount(index, minlength=SOBOL_BINS)
+            sums += np.bincount(index, weights=y, minlength=SOBOL_BINS)
 
     def merge(self, other: "_FirstOrderSums") -> None:
         """Add the sums of *other* (same inputs) to these."""
-        for mine, theirs in zip(self.counts + self.sums, other.counts + other.sums):
-            mine += theirs
-        self.total += other.total
-        self.total_sq += other.total_sq
-
-    def by_input(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(draws per bin, output sum per bin) of each input, in input order."""
-        result = []
-        for pair, counts, sums in zip(self.pairs, self.counts, self.sums):
-            if len(pair) == 1:
-                result.append((counts, sums))
-                continue
-            counts, sums = counts.reshape(SOBOL_BINS, SOBOL_BINS), sums.reshape(SOBOL_BINS, SOBOL_BINS)
-            result += [(counts.sum(axis=1), sums.sum(axis=1)), (counts.sum(axis=0), sums.sum(axis=0))]
-        return result
-
-
-class _Histograms:
-    """HISTOGRAM_BINS-bin histograms of the MC outputs between their analytic bounds."""
-
-    def __init__(self, bounds: dict[str, tuple[float, float]], size: int):
-        self.bounds = bounds
-        self.counts = {name: np.zeros(HISTOGRAM_BINS, dtype=np.int64) for name in bounds}
-        self.scaled, self.index = np.empty(size), np.empty(size, dtype=np.int64)
-
-    def add(self, name: str, values: np.ndarray) -> None:
-        """Count *values*: bin = clip(int((value - low) x bins / (high - low)), 0, bins - 1)."""
-        low, high = self.bounds[name]
-        scale = HISTOGRAM_BINS / (high - low) if high > low else 0.0
-        scaled, index = self.scaled[:len(values)], self.index[:len(values)]
-        np.subtract(values, low, out=scaled)
-        np.multiply(scaled, scale, out=scaled)
-        np.copyto(index, scaled, casting="unsafe")        # truncation, as astype; (-1, 0) -> 0
-        try:
-            counts = np.bincount(index, minlength=HISTOGRAM_BINS)
-        except ValueError:                                 # below low by more than a bin (or NaN): clip
-            counts = np.bincount(np.clip(index, 0, HISTOGRAM_BINS - 1, out=index), minlength=HISTOGRAM_BINS)
-        if len(counts) > HISTOGRAM_BINS:                   # value == high (or above by rounding): last bin
-            counts[HISTOGRAM_BINS - 1] += counts[HISTOGRAM_BINS:].sum()
-        self.counts[name] += counts[:HISTOGRAM_BINS]
+        self.counts += other.counts
+        self.sums += other.sums
+        self.totals += other.totals
 
 
 # Outputs that are households_pool_yuan divided by inputs (the product of these inputs).
@@ -344,29 +260,47 @@ POOL_RATIOS = {"per_household_yuan": ("households",), "per_person_yuan": ("perso
                "share_of_poverty_line": ("persons", "poverty_line_yuan")}
 
 
-def _season_into(inputs: dict, out: dict[str, np.ndarray]) -> None:
-    """The MC outputs of :func:`model.season_arrays` that have an array in *out*, written into it
-    with the same operations in the same order (bit-identical); *inputs* are scalars or arrays.
-    *out* holds at least revenue, profit, village pool and households' pool."""
-    revenue, profit, pool, households_pool = (out[name] for name in (
-        "revenue_yuan", "profit_yuan", "village_pool_yuan", "households_pool_yuan"))
-    np.multiply(inputs["segments"], inputs["yield_kg_per_segment"], out=revenue)
-    np.multiply(revenue, inputs["price_yuan_per_kg"], out=revenue)
-    np.multiply(inputs["segments"], inputs["cost_yuan_per_segment"], out=profit)
-    np.subtract(revenue, profit, out=profit)
-    np.maximum(profit, 0.0, out=pool)
-    np.multiply(inputs["village_share"], pool, out=pool)
-    if "enterprise_yuan" in out:
-        np.subtract(profit, pool, out=out["enterprise_yuan"])
-    np.multiply(inputs["subsidy_fraction"], pool, out=households_pool)
-    if "per_household_yuan" in out:
-        np.divide(households_pool, inputs["households"], out=out["per_household_yuan"])
-    if "share_of_poverty_line" in out:
-        per_person = out.get("per_person_yuan", out["share_of_poverty_line"])
-        np.divide(households_pool, inputs["persons"], out=per_person)
-        np.divide(per_person, inputs["poverty_line_yuan"], out=out["share_of_poverty_line"])
-    elif "per_person_yuan" in out:
-        np.divide(households_pool, inputs["persons"], out=out["per_person_yuan"])
+class _Lane:
+    """One lane's running results on the histogram path (every MC_LANES-th chunk): HISTOGRAM_BINS-
+    bin histograms and sums of the *computed* outputs, counts of draws where *tested* reaches each
+    of *limits*, first-order sums of *weight* and the kept input values; :func:`kernel.chunk`
+    adds each chunk to them."""
+
+    def __init__(self, varied, computed: list[str], bounds: dict, tested: str, limits, weight: str, size: int):
+        from analysis import kernel
+        self.chunk = kernel.chunk
+        self.tested, self.weight = kernel.OUTPUTS.index(tested), kernel.OUTPUTS.index(weight)
+        self.laws = np.array([(kernel.TRIANGULAR if law == "triangular" else kernel.UNIFORM, low, mode, high)
+                              for _, _, law, low, mode, high in varied], dtype=float).reshape(len(varied), 4)
+        self.positions = np.array([kernel.INPUTS.index(name) for _, name, *_ in varied], dtype=np.int64)
+        self.histogrammed = np.array([kernel.OUTPUTS.index(name) for name in computed], dtype=np.int64)
+        self.bounds = np.array([(low, HISTOGRAM_BINS / (high - low) if high > low else 0.0)
+                                for low, high in (bounds[name] for name in computed)]).reshape(len(computed), 2)
+        self.counts = np.zeros((len(computed), HISTOGRAM_BINS), dtype=np.int64)
+        self.sums = np.zeros(len(computed))
+        self.limits = np.asarray(limits, dtype=float)
+        self.reached = np.zeros(len(self.limits), dtype=np.int64)
+        self.first_order = _FirstOrderSums(len(varied))
+        self.values = np.empty((len(varied), size))
+        self.kept: dict[int, np.ndarray] = {}
+
+    def add(self, start: int, uniforms: np.ndarray, inputs: np.ndarray, keep: int) -> None:
+        """Evaluate the chunk of draws starting at draw *start* from its *uniforms* (one row per
+        varied input), the other season *inputs* as in kernel.INPUTS; keep its first draws below *keep*."""
+        n = uniforms.shape[1]
+        self.chunk(uniforms, self.laws, self.positions, inputs, self.values, self.histogrammed, self.bounds,
+                   self.counts, self.sums, self.tested, self.limits, self.reached, self.weight,
+                   self.first_order.counts, self.first_order.sums, self.first_order.totals)
+        if start < keep:
+            self.kept[start] = self.values[:, :min(n, keep - start)].copy()
+
+    def merge(self, other: "_Lane") -> None:
+        """Add *other*'s results (same inputs and outputs) to these."""
+        self.counts += other.counts
+        self.sums += other.sums
+        self.reached += other.reached
+        self.first_order.merge(other.first_order)
+        self.kept |= other.kept
 
 
 def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = None, thresholds=None,
@@ -379,11 +313,12 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     everything else is taken from *p* (default: base preset). Each input has its own PCG64
     stream (spawned from *seed* by its position in the assumptions table), so results do not
     depend on *chunk* (sums may differ in the last bits). Up to EXACT_QUANTILE_MAX_DRAWS draws,
-    all outputs are kept and the quantiles are exact (np.quantile); above, draws go in chunks of
-    *chunk* through reused buffers (memory bounded by *chunk* x MC_LANES) and the quantiles come
-    from 65,536-bin histograms between analytic bounds; chunk k goes to lane k % MC_LANES, lanes
-    run on threads (results do not depend on the number of threads). *thresholds*: shares of the poverty line
-    (default DEFAULT_THRESHOLD_SHARES).
+    all outputs are kept (numpy) and the quantiles are exact (np.quantile); above, draws go in
+    chunks of *chunk* through the compiled kernel (:mod:`analysis.kernel`; memory bounded by
+    *chunk* x MC_LANES) and the quantiles come from 65,536-bin histograms between analytic
+    bounds; chunk k goes to lane k % MC_LANES, lanes run on threads (results do not depend on
+    the number of threads). *thresholds*: shares of the poverty line (default
+    DEFAULT_THRESHOLD_SHARES).
 
     Raises ParameterError for draws <= 0, a negative seed or keep, or a threshold outside 0-1.
     """
@@ -402,23 +337,24 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     names = [name for _, name, *_ in varied]
     fixed_inputs = model.season_inputs(p)
     exact = draws <= EXACT_QUANTILE_MAX_DRAWS
-    size = draws if exact else min(chunk, draws)      # the exact path holds every draw (at most 100,000)
-    if exact:
-        first_order = _FirstOrderSums(len(varied), size)
-        reached = np.zeros(len(shares), dtype=np.int64)
-        uniforms, values = _Draws(varied, seed, size).next(draws)
+    if exact:                                         # every draw held (at most 100,000)
+        first_order = _FirstOrderSums(len(varied))
+        uniforms = _Draws(varied, seed, draws).next(draws)
+        values = {name: _inverse_cdf(u, law, low, mode, high) for u, (_, name, law, low, mode, high)
+                  in zip(uniforms, varied)}
         out = model.season_arrays(**(fixed_inputs | values))
         outputs = {name: np.broadcast_to(out[name], (draws,)) for name in MC_OUTPUTS}
-        kept = [_head(values, names, keep)]
-        reached[:] = [np.count_nonzero(outputs["share_of_poverty_line"] >= share) for share in shares]
+        kept = np.array([values[name][:keep] for name in names]).reshape(len(names), keep)
+        reached = np.array([np.count_nonzero(outputs["share_of_poverty_line"] >= share) for share in shares])
         first_order.add(uniforms, np.ascontiguousarray(outputs[SOBOL_OUTPUT]))
         quantiles = {name: np.quantile(outputs[name], QUANTILES) for name in MC_OUTPUTS}
         means = {name: float(outputs[name].mean()) for name in MC_OUTPUTS}
     else:
         # An output that is another one times a positive constant over the whole box has the same
-        # histogram bins (up to rounding) and a scaled sum: it is not computed per draw. So are
+        # histogram bins (up to rounding) and a scaled sum: it is not counted per draw. So are
         # per household, per person and share of the line (households' pool over fixed inputs) and,
         # when the profit cannot be negative, the village pool and the enterprise's part.
+        size = min(chunk, draws)
         bounds = _output_bounds(p, varied)
         divisors = {name: math.prod(fixed_inputs[i] for i in inputs) for name, inputs in POOL_RATIOS.items()
                     if not set(inputs) & set(names)}
@@ -432,52 +368,39 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
         tested, limits = ((line, shares) if line in computed else
                           ("households_pool_yuan", [share * divisors[line] for share in shares]))
         weight = SOBOL_OUTPUT if SOBOL_OUTPUT in computed else "households_pool_yuan"
+        from analysis import kernel
+        inputs = np.array([float(fixed_inputs[name]) for name in kernel.INPUTS])
 
-        def run_lane(lane: int):
+        def run_lane(lane: int) -> _Lane:
             """Every MC_LANES-th chunk from chunk *lane*, with this lane's own streams and sums."""
-            stream, sums = _Draws(varied, seed, size), dict.fromkeys(computed, 0.0)
-            histograms, first_order = _Histograms({name: bounds[name] for name in computed}, size), \
-                _FirstOrderSums(len(varied), size)
-            reached, kept = np.zeros(len(shares), dtype=np.int64), {}
-            buffers = {name: np.empty(size) for name in computed + ["village_pool_yuan"]}
+            stream, results = _Draws(varied, seed, size), _Lane(varied, computed, bounds, tested, limits, weight, size)
             stream.skip(lane * size)
             for start in range(lane * size, draws, size * MC_LANES):
                 n = min(size, draws - start)
-                uniforms, values = stream.next(n)
+                results.add(start, stream.next(n), inputs, keep)
                 stream.skip(size * (MC_LANES - 1))
-                outputs = {name: buffer[:n] for name, buffer in buffers.items()}
-                _season_into(fixed_inputs | values, outputs)
-                for name in computed:
-                    sums[name] += float(outputs[name].sum())
-                    histograms.add(name, outputs[name])
-                reached += [np.count_nonzero(outputs[tested] >= limit) for limit in limits]
-                first_order.add(uniforms, outputs[weight])
-                if start < keep:
-                    kept[start] = _head(values, names, min(n, keep - start))
                 with bar_lock:
                     bar.update(n)
-            return sums, histograms, first_order, reached, kept
+            return results
 
         from tqdm import tqdm
         bar_lock = threading.Lock()
         with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
             threads = min(MC_LANES, os.cpu_count() or 1)
             if threads > 1:
-                with ThreadPoolExecutor(threads) as pool:  # numpy releases the GIL in most of the work
+                with ThreadPoolExecutor(threads) as pool:  # the kernel and numpy's generators release the GIL
                     lanes = list(pool.map(run_lane, range(MC_LANES)))
             else:
                 lanes = [run_lane(lane) for lane in range(MC_LANES)]
-        sums, histograms, first_order, reached, kept = lanes[0]
-        kept = dict(kept)
-        for lane_sums, lane_histograms, lane_first_order, lane_reached, lane_kept in lanes[1:]:
-            sums = {name: sums[name] + lane_sums[name] for name in computed}
-            for name in computed:
-                histograms.counts[name] += lane_histograms.counts[name]
-            first_order.merge(lane_first_order)
-            reached += lane_reached
-            kept |= lane_kept
-        kept = [kept[start] for start in sorted(kept)]
-        counts = histograms.counts | {name: histograms.counts[source] for name, (source, _) in multiples.items()}
+        results = lanes[0]
+        for other in lanes[1:]:
+            results.merge(other)
+        first_order, reached = results.first_order, results.reached
+        kept = np.concatenate([results.kept[start] for start in sorted(results.kept)], axis=1) if results.kept \
+            else np.empty((len(names), 0))
+        counts = dict(zip(computed, results.counts))
+        sums = dict(zip(computed, results.sums.tolist()))
+        counts |= {name: counts[source] for name, (source, _) in multiples.items()}
         means = {name: sums[name] / draws for name in computed}
         means |= {name: sums[source] / draws * factor for name, (source, factor) in multiples.items()}
         quantiles = {name: _histogram_quantiles(counts[name], *bounds[name], QUANTILES) for name in MC_OUTPUTS}
@@ -491,19 +414,9 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     })
     return MonteCarloResult(
         draws=draws, seed=seed, quantiles=pd.DataFrame(rows), threshold_probabilities=threshold_probabilities,
-        samples=_samples(fixed_inputs, names, np.concatenate(kept, axis=1) if kept else np.empty((len(names), 0))),
-        first_order=_first_order(varied, first_order, draws, table),
+        samples=_samples(fixed_inputs, names, kept), first_order=_first_order(varied, first_order, draws, table),
         varied=tuple(names), exact_quantiles=exact,
     )
-
-
-def _head(values: dict[str, np.ndarray], names: list[str], take: int) -> np.ndarray:
-    """A copy of the first *take* values of each named input, one row per name."""
-    head = np.empty((len(names), take))
-    for row, name in zip(head, names):
-        row[:] = values[name][:take]
-    return head
-
 
 def _samples(fixed_inputs: dict, names: list[str], inputs: np.ndarray) -> pd.DataFrame:
     """The kept draws: varied inputs (rows of *inputs*) then MC_OUTPUTS from the model."""
@@ -516,10 +429,11 @@ def _samples(fixed_inputs: dict, names: list[str], inputs: np.ndarray) -> pd.Dat
 
 def _first_order(varied, sums: _FirstOrderSums, draws: int, table: pd.DataFrame) -> pd.DataFrame:
     """First-order (main-effect) variance shares: Var(E[Y | X_i]) / Var(Y), X_i binned by probability."""
-    mean = sums.total / draws
-    variance = sums.total_sq / draws - mean * mean
+    total, total_sq = sums.totals
+    mean = total / draws
+    variance = total_sq / draws - mean * mean
     rows = []
-    for (_, name, *_), (counts, bin_sums) in zip(varied, sums.by_input()):
+    for (_, name, *_), counts, bin_sums in zip(varied, sums.counts, sums.sums):
         filled = counts > 0
         bin_means = bin_sums[filled] / counts[filled]
         explained = float((counts[filled] * (bin_means - mean) ** 2).sum() / draws)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import model, scenarios
+from analysis import kernel, model, scenarios
 from analysis.errors import ParameterError
 from analysis.parameters import ASSUMPTION_NAMES, assumption_table, get_parameters
 
@@ -135,21 +135,52 @@ def test_histogram_quantiles_by_hand():
 
 def test_histogram_bins_clip_at_the_bounds():
     bins = scenarios.HISTOGRAM_BINS
-    histograms = scenarios._Histograms({"x": (0.0, float(bins))}, 8)  # bin width 1
-    histograms.add("x", np.array([0.0, 0.5, 1.0, bins - 0.1, bins, -1e-9]))
-    with np.errstate(invalid="ignore"):  # NaN cast to an integer
-        histograms.add("x", np.array([-5.0, np.nan]))  # far below the low bound and NaN: bin 0, as np.clip did
-    counts = histograms.counts["x"]
-    assert (counts[0], counts[1], counts[bins - 1], counts.sum()) == (5, 1, 2, 8)
+    values = [0.0, 0.5, 1.0, bins - 0.1, bins, -1e-9, -5.0, float("nan"), bins + 7.0]
+    # bin width 1 from 0: truncation; just below 0, far below 0 and NaN -> bin 0; at or above the top -> last bin
+    assert [kernel.histogram_bin(v, 0.0, 1.0, bins) for v in values] == [0, 0, 1, bins - 1, bins - 1, 0, 0, 0,
+                                                                          bins - 1]
+    # low 10, 4 bins per unit: (10.3 - 10) x 4 = 1.2 -> bin 1
+    assert kernel.histogram_bin(10.3, 10.0, 4.0, bins) == 1
+
+
+def test_kernel_names_follow_the_model():
+    assert kernel.INPUTS == model.SEASON_INPUTS
+    assert set(kernel.OUTPUTS) == set(scenarios.MC_OUTPUTS)
 
 
 @pytest.mark.parametrize(("low", "mode", "high"), [(0.04, 0.045, 0.05), (50, 60, 70), (1.0, 1.0, 2.0), (1.0, 2.0, 2.0)])
-def test_triangular_into_is_the_inverse_cdf_bit_for_bit(low, mode, high):
-    u = np.concatenate([np.random.default_rng(1).random(1000), [0.0, (mode - low) / (high - low), 1 - 2 ** -53]])
-    out, work, mask = np.empty(len(u)), np.empty(len(u)), np.empty(len(u), dtype=np.int64)
-    fast = scenarios._triangular_into(u, low, mode, high, out, work, mask)
-    np.testing.assert_array_equal(fast, scenarios._triangular(u, low, mode, high))
-    assert fast[-3] == low and fast[-1] == pytest.approx(high, abs=(high - low) * 1e-7)
+def test_kernel_draws_and_outputs_equal_numpy_bit_for_bit(low, mode, high):
+    # 5,000 draws > kernel.BLOCK (several blocks); the uniform law on the same range as a second input
+    u = np.concatenate([np.random.default_rng(1).random(5000), [0.0, (mode - low) / (high - low), 1 - 2 ** -53]])
+    u = u[u < 1]  # uniforms are below 1 (the split is 1 when mode = high)
+    uniforms = np.array([u, u[::-1]])
+    laws = np.array([(kernel.TRIANGULAR, low, mode, high), (kernel.UNIFORM, low, mode, high)])
+    names = ["price_yuan_per_kg", "yield_kg_per_segment"]
+    p = get_parameters()
+    inputs = np.array([float(getattr(p, name)) for name in kernel.INPUTS])
+    values = np.empty(uniforms.shape)
+    counts, sums = np.zeros((len(kernel.OUTPUTS), 8), dtype=np.int64), np.zeros(len(kernel.OUTPUTS))
+    bounds = np.array([(0.0, 0.0)] * len(kernel.OUTPUTS))  # scale 0: every draw in bin 0
+    reached, sobol_counts, sobol_sums, weight_sums = (np.zeros(1, dtype=np.int64), np.zeros((2, 4), dtype=np.int64),
+                                                      np.zeros((2, 4)), np.zeros(2))
+    revenue = kernel.OUTPUTS.index("revenue_yuan")
+    kernel.chunk(uniforms, laws, np.array([kernel.INPUTS.index(name) for name in names]), inputs, values,
+                 np.arange(len(kernel.OUTPUTS)), bounds, counts, sums, revenue, np.array([0.0]), reached, revenue,
+                 sobol_counts, sobol_sums, weight_sums)
+    triangular, uniform = (scenarios._inverse_cdf(row, law, low, mode, high)
+                           for row, law in zip(uniforms, ["triangular", "uniform"]))
+    np.testing.assert_array_equal(values, [triangular, uniform])
+    assert values[0, 5000] == low and values[0, -1] == pytest.approx(high, abs=(high - low) * 1e-7)
+    out = model.season_arrays(**(model.season_inputs(p) | dict(zip(names, values))))
+    np.testing.assert_allclose(sums, [out[name].sum() for name in kernel.OUTPUTS], rtol=1e-12)
+    assert counts[:, 0].tolist() == [len(u)] * len(kernel.OUTPUTS) and reached.tolist() == [len(u)]
+    # sobol bins: 4 equal-probability bins of each uniform; the weight's sums per bin
+    for row, bin_counts, bin_sums in zip(uniforms, sobol_counts, sobol_sums):
+        index = (row * 4).astype(int)
+        assert bin_counts.tolist() == np.bincount(index, minlength=4).tolist()
+        np.testing.assert_allclose(bin_sums, np.bincount(index, weights=out["revenue_yuan"], minlength=4), rtol=1e-12)
+    np.testing.assert_allclose(weight_sums, [out["revenue_yuan"].sum(), np.square(out["revenue_yuan"]).sum()],
+                               rtol=1e-12)
 
 
 def test_histogram_path_is_chunk_independent(monkeypatch):
