@@ -58,6 +58,7 @@ OUTPUTS_STAMP = "outputs.json"  # in the site cache: hash of the inputs figures/
 PREPARED_ENV = "DASUHE_SITE_PREPARED"
 NOTEBOOK_TIMEOUT_S = 600
 DOWNLOAD_GLOBS = ("*.csv", "datapackage.json", "schemas/*.json")
+ANCHOR_LINK_TEXT = "¶"  # nbconvert's heading anchor (its default), set here so the font subset can foresee it
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,12 +364,23 @@ OUTPUT_MARKERS = ("manifest", "FIGURES_DIR", "TABLES_DIR", "figures/", "tables/"
 
 
 def page_reads_outputs(notebook: Path) -> bool:
-    """True if the page may read figures/ or tables/ (it then runs after they are written)."""
-    text = Path(notebook).read_text(encoding="utf-8")
-    return any(marker in text for marker in OUTPUT_MARKERS)
+    """True if a code cell of the page may read figures/ or tables/ (it then runs after they are
+    written); links in markdown cells only need the files in the finished site."""
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    code = "".join("".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
+    return any(marker in code for marker in OUTPUT_MARKERS)
 
 
-def execute_pages(
+def build_page(source: str, target: str, page: Page, execute: bool, timeout: int = NOTEBOOK_TIMEOUT_S
+               ) -> tuple[float | None, str, dict[str, bytes]]:
+    """Execute *source* into *target* if *execute* (else *target* is the cached run), then convert
+    it: (seconds executing or None, HTML fragment, extracted output files). Runs in a worker."""
+    seconds = execute_notebook(source, target, str(Path(source).parent), timeout, page.source) if execute else None
+    body, outputs = notebook_to_html(Path(target), page)
+    return seconds, body, outputs
+
+
+def build_pages(
     pages: list[Page],
     root: Path,
     cache_dir: Path,
@@ -376,55 +388,62 @@ def execute_pages(
     jobs: int,
     use_cache: bool = True,
     before: tuple | None = None,
-) -> dict[str, Path]:
-    """Executed notebook (cached) for every page; pages missing from the cache run in parallel.
+    font_text: str | None = None,
+) -> tuple[dict[str, tuple[str, dict[str, bytes]]], bytes | None]:
+    """Every page executed (cached in *cache_dir*/executed) and converted, in parallel workers.
 
-    *before* is ``(function, args)``: a task (writing figures/ and tables/) run in the same
-    pool, concurrently with the pages that do not read its outputs; the pages that do
-    (:func:`page_reads_outputs`) start once it has finished.
+    Returns ``({page source: (HTML fragment, output files)}, font)``. *before* is
+    ``(function, args)``: a task (writing figures/ and tables/) started first, in a process of
+    its own, so it runs while this process imports nbclient and nbconvert; pages that read its
+    outputs (:func:`page_reads_outputs`) start once it has finished, the others at once.
+    *font_text*: text for :func:`subset_font`, computed in a worker alongside (font None if not given).
     """
     executed_dir = cache_dir / "executed"
-    todo: list[tuple[Page, Path]] = []
-    result: dict[str, Path] = {}
+    jobs_list: list[tuple[Page, Path, bool]] = []
     for page in pages:
         source = root / page.source
         if not source.is_file():
             raise AnalysisError(f"{source}: page listed in _quarto.yml does not exist")
         target = executed_dir / f"{hash_page(source, dependencies_hash)}.ipynb"
-        result[page.source] = target
-        if not (use_cache and target.is_file()):
-            todo.append((page, target))
-    if not todo and before is None:
-        return result
-    workers = max(1, min(jobs, len(todo) + (before is not None)))
-    print(f"site: executing {len(todo)} notebook(s) with {workers} worker(s)"
-          + (", writing figures and tables alongside" if before else ""))
+        jobs_list.append((page, target, not (use_cache and target.is_file())))
+    todo = sum(execute for _, _, execute in jobs_list)
     started = time.monotonic()
-    import nbclient  # noqa: F401  (imported once here; forked workers share it)
+    outputs_pool = ProcessPoolExecutor(max_workers=1) if before else None  # forked before the imports below
+    gate = outputs_pool.submit(before[0], *before[1]) if before else None
+    workers = max(1, min(jobs, len(pages) + (font_text is not None)))
+    print(f"site: executing {todo} notebook(s) and converting {len(pages)} page(s) with {workers} worker(s)"
+          + (", writing figures and tables alongside" if before else ""))
+    import nbclient  # noqa: F401  (imported once here; the forked workers share them)
+    import nbconvert  # noqa: F401
     import nbformat  # noqa: F401
 
-    def submit(pool, page: Page, target: Path):
-        source = root / page.source
-        return pool.submit(execute_notebook, str(source), str(target), str(source.parent),
-                           NOTEBOOK_TIMEOUT_S, page.source)
+    def submit(pool, page: Page, target: Path, execute: bool):
+        return pool.submit(build_page, str(root / page.source), str(target), page, execute)
 
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        gate = pool.submit(before[0], *before[1]) if before else None
-        waiting = [(p, t) for p, t in todo if gate is not None and page_reads_outputs(root / p.source)]
-        futures = {p.source: submit(pool, p, t) for p, t in todo if (p, t) not in waiting}
+        font = pool.submit(subset_font, font_text, cache_dir) if font_text is not None else None
+        waiting = [job for job in jobs_list if gate is not None and page_reads_outputs(root / job[0].source)]
+        futures = {job[0].source: submit(pool, *job) for job in jobs_list if job not in waiting}
         if gate is not None:
             gate.result()
             print(f"site:   figures and tables ({time.monotonic() - started:.1f} s after start)")
-            futures.update({p.source: submit(pool, p, t) for p, t in waiting})
-        for name, future in futures.items():
-            print(f"site:   {name} ({future.result():.1f} s)")
+            futures.update({job[0].source: submit(pool, *job) for job in waiting})
+        result = {}
+        for page in pages:
+            seconds, body, outputs = futures[page.source].result()
+            print(f"site:   {page.source} ({'cached' if seconds is None else f'{seconds:.1f} s'})")
+            result[page.source] = (body, outputs)
+        font_bytes = font.result() if font is not None else None
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        if outputs_pool is not None:
+            outputs_pool.shutdown(wait=True, cancel_futures=True)
     pool.shutdown()
-    print(f"site: executed in {time.monotonic() - started:.1f} s")
-    return result
+    print(f"site: pages done in {time.monotonic() - started:.1f} s")
+    return result, font_bytes
 
 
 _QUARTO_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
@@ -483,6 +502,7 @@ def notebook_to_html(executed: Path, page: Page) -> tuple[str, dict[str, bytes]]
     config.HTMLExporter.template_name = "basic"
     config.HTMLExporter.exclude_input_prompt = True
     config.HTMLExporter.exclude_output_prompt = True
+    config.HTMLExporter.anchor_link_text = ANCHOR_LINK_TEXT
     config.ExtractOutputPreprocessor.enabled = True
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_input_tags = {"preview-remove-input"}
@@ -542,6 +562,18 @@ def render_page(body: str, page: Page, pages: list[Page], site_title: str) -> st
         nav=render_nav(pages, page),
         body=body,
     )
+
+
+def page_text_sources(pages: list[Page], root: Path, data_dir: Path) -> str:
+    """The text of every file the pages' words come from: the page notebooks, the data package
+    (*data_dir*), the analysis code and site assets, and CITATION.cff (not the article: pages
+    quote it through data/). A superset of the characters the built pages show, known before
+    the pages run; used to subset the site's font while they do."""
+    files = [root / page.source for page in pages]
+    files += sorted(p for p in Path(data_dir).rglob("*") if p.suffix in {".csv", ".json"})
+    files += sorted(p for p in paths.ANALYSIS_DIR.rglob("*") if p.suffix in {".py", ".html", ".css"})
+    files += [paths.CITATION_FILE]
+    return "".join(sorted({ch for f in files if f.is_file() for ch in f.read_text(encoding="utf-8")}))
 
 
 def subset_font(text: str, cache_dir: Path) -> bytes:
@@ -607,6 +639,7 @@ class PreviewResult:
     pages: tuple[str, ...]
     rebuilt: bool
     seconds: float
+    font_foreseen: bool = True  # the font subset made alongside the pages held every character shown
 
 
 def build_preview(
@@ -627,7 +660,10 @@ def build_preview(
     Built in a temporary folder beside *out_dir*, then swapped in: an error leaves the old
     site untouched. With nothing changed since the last build it returns at once
     (``rebuilt=False``). *downloads* is ``(data_dir, figures_dir, tables_dir)``; *before*
-    is a task writing them, run alongside the notebooks (see :func:`execute_pages`).
+    is a task writing them, run alongside the notebooks (see :func:`build_pages`). The font
+    subset is made while the pages run, from the characters of the files the pages draw their
+    text from (:func:`page_text_sources`); should a page show a character none of them holds,
+    it is made again from the pages' own text.
     """
     started = time.monotonic()
     root = Path(root or paths.ROOT)
@@ -651,14 +687,16 @@ def build_preview(
     if use_cache and before is None and _read_stamp(stamp).get("key") == site_key():
         return PreviewResult(out_dir, tuple(p.html_path for p in pages), False, time.monotonic() - started)
 
-    executed = execute_pages(pages, root, cache_dir, dependencies_hash, jobs, use_cache, before)
+    fixed_text = [PREVIEW_BANNER, site_title, render_nav(pages, pages[0])]
+    predicted = "".join(fixed_text + [page_text_sources(pages, root, data_dir)])
+    built, font = build_pages(pages, root, cache_dir, dependencies_hash, jobs, use_cache, before, predicted)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     os.chmod(build_dir, 0o755)  # mkdtemp makes it private; a site is read by a web server
     try:
-        all_text = [PREVIEW_BANNER, site_title]
+        all_text = list(fixed_text)
         for page in pages:
-            body, outputs = notebook_to_html(executed[page.source], page)
+            body, outputs = built[page.source]
             page_html = render_page(body, page, pages, site_title)
             all_text.append(page_html)
             target = build_dir / page.html_path
@@ -667,17 +705,21 @@ def build_preview(
             for name, data in sorted(outputs.items()):
                 (target.parent / name).parent.mkdir(parents=True, exist_ok=True)
                 (target.parent / name).write_bytes(data)
+        shown = {ch for ch in "".join(all_text) if ord(ch) > 0x7E}  # subset_font always keeps ASCII
+        foreseen = shown <= set(predicted)
+        if not foreseen:  # a character no source file holds: subset again
+            font = subset_font("".join(all_text), cache_dir)
         libs = build_dir / SITE_LIBS
         (libs / "fonts").mkdir(parents=True)
         (libs / paths.PREVIEW_CSS.name).write_text(preview_css(), encoding="utf-8")
-        (libs / "fonts" / FONT_SUBSET_NAME).write_bytes(subset_font("".join(all_text), cache_dir))
+        (libs / "fonts" / FONT_SUBSET_NAME).write_bytes(font)
         copy_downloads(build_dir, data_dir, figures_dir, tables_dir)
         (build_dir / PREVIEW_STAMP).write_text(json.dumps({"key": site_key(), "kind": "offline-preview"}) + "\n")
         _swap_in(build_dir, out_dir)
     finally:
         if build_dir.exists():
             shutil.rmtree(build_dir, ignore_errors=True)
-    return PreviewResult(out_dir, tuple(p.html_path for p in pages), True, time.monotonic() - started)
+    return PreviewResult(out_dir, tuple(p.html_path for p in pages), True, time.monotonic() - started, foreseen)
 
 
 def _swap_in(build_dir: Path, out_dir: Path) -> None:

@@ -470,6 +470,7 @@ def _internal_refs(page_html: str) -> list[str]:
 def test_preview_has_every_page_nav_banner_and_downloads(fixture_site):
     root, out, _, _, first = fixture_site
     assert first.rebuilt and first.pages == ("index.html", "notebooks/one.html")
+    assert first.font_foreseen  # every character shown (户, 第一, ...) is in the pages' sources
     for page in FIXTURE_PAGES:
         text = (out / page.html_path).read_text(encoding="utf-8")
         assert site.banner_html() in text
@@ -566,11 +567,28 @@ def write_manifest_later(path: str, text: str) -> None:
 
 
 def test_page_reads_outputs_detects_figures_and_tables(tmp_path):
-    reads, plain = tmp_path / "reads.ipynb", tmp_path / "plain.ipynb"
+    reads, plain, links = tmp_path / "reads.ipynb", tmp_path / "plain.ipynb", tmp_path / "links.ipynb"
     _notebook(reads, [new_code_cell("from analysis import figures\nfigures.load_manifest()")])
     _notebook(plain, [new_code_cell("from analysis import model\nmodel.season")])
+    _notebook(links, [new_markdown_cell("Download [the table](../tables/facts.csv)."), new_code_cell("1 + 1")])
     assert site.page_reads_outputs(reads) is True
     assert site.page_reads_outputs(plain) is False
+    assert site.page_reads_outputs(links) is False  # a link only needs the file in the finished site
+
+
+@pytest.mark.slow
+def test_preview_font_is_made_again_for_a_character_no_source_holds(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    _notebook(tmp_path / "index.ipynb", [new_code_cell("print(chr(0x946B) + chr(0x7126))")])  # 鑫焦, computed
+    pages = [site.Page("index.ipynb", "Home")]
+    result = site.build_preview(pages, root=tmp_path, out_dir=tmp_path / "_site", cache_dir=tmp_path / "cache",
+                                jobs=2, site_title="S", dependencies_hash="d",
+                                downloads=(tmp_path / "data", tmp_path / "figures", tmp_path / "tables"))
+    assert chr(0x946B) in (tmp_path / "_site" / "index.html").read_text(encoding="utf-8")
+    assert not result.font_foreseen
+    font = TTFont(tmp_path / "_site" / site.SITE_LIBS / "fonts" / site.FONT_SUBSET_NAME)
+    assert {0x946B, 0x7126} <= set(font.getBestCmap())
 
 
 @pytest.mark.slow
@@ -717,7 +735,8 @@ def built_preview(tmp_path_factory) -> Path:
     """The real site's offline preview, built once per session (cached notebooks reused)."""
     out = tmp_path_factory.mktemp("real") / "_site"
     site.prepare_site()
-    site.build_preview(out_dir=out)
+    result = site.build_preview(out_dir=out)
+    assert result.font_foreseen  # the font subset made alongside the pages served them all
     return out
 
 
