@@ -105,6 +105,16 @@ def test_monte_carlo_with_everything_fixed_returns_the_season(hand):
     assert list(result.threshold_probabilities["probability"]) == [1.0, 0.0]
 
 
+def test_histogram_path_with_everything_fixed_returns_the_season(hand, monkeypatch):
+    monkeypatch.setattr(scenarios, "EXACT_QUANTILE_MAX_DRAWS", 10)  # the kernel with no varied input
+    result = scenarios.monte_carlo(3000, seed=1, p=hand, fixed=VARIED, thresholds=(0.17, 0.18), chunk=1000)
+    q = result.quantiles.set_index("output")
+    assert not result.exact_quantiles and result.varied == () and result.first_order.empty
+    assert q.loc["per_person_yuan", "q05"] == q.loc["per_person_yuan", "q95"] == pytest.approx(360_000 / 690)
+    assert q.loc["per_person_yuan", "mean"] == pytest.approx(360_000 / 690)
+    assert list(result.threshold_probabilities["probability"]) == [1.0, 0.0]  # 0.1739 of the line
+
+
 def test_first_order_index_of_the_only_varied_input_is_one(hand):
     result = scenarios.monte_carlo(20_000, seed=2, p=hand, fixed=("yield_kg_per_segment", "cost_yuan_per_segment",
                                                                    "subsidy_fraction"))
