@@ -194,17 +194,18 @@ def _output_bounds(p: Parameters, varied) -> dict[str, tuple[float, float]]:
 
 
 def _histogram_quantiles(counts: np.ndarray, low: float, high: float, qs) -> list[float]:
+    """Quantiles *qs* of the draws counted in equal bins between *low* and *high*, each
+    interpolated linearly inside its bin."""
     if high <= low:
         return [low for _ in qs]
     cumulative = np.cumsum(counts)
     width = (high - low) / len(counts)
+    targets = np.asarray(qs, dtype=float) * cumulative[-1]
     result = []
-    for q in qs:
-        target = q * cumulative[-1]
-        b = int(np.searchsorted(cumulative, target, side="left"))
+    for target, b in zip(targets, np.searchsorted(cumulative, targets, side="left").tolist()):  # one search
         before = cumulative[b - 1] if b else 0
         inside = (target - before) / counts[b] if counts[b] else 0.0
-        result.append(low + (b + inside) * width)
+        result.append(float(low + (b + inside) * width))
     return result
 
 
