@@ -46,7 +46,6 @@ SVG_FONT_STACK = f"'{FONT_FAMILY}', 'Noto Sans CJK SC', 'Source Han Sans SC', '{
 
 LANGUAGES = ("en", "zh")
 FORMATS = ("png", "svg", "pdf")
-PNG_DPI = 300
 SVG_HASHSALT = "dasuhe"
 
 # Okabe & Ito (2008) colour-blind-safe colours. The first three differ in
@@ -67,7 +66,7 @@ SEQUENTIAL_CMAP = "cividis"
 
 @dataclass(frozen=True)
 class SizePreset:
-    """A figure size: width and height in inches and font sizes in points."""
+    """A figure size: width and height in inches, font sizes in points, PNG resolution in dots per inch."""
 
     name: str
     width_in: float
@@ -76,18 +75,25 @@ class SizePreset:
     title_pt: float
     small_pt: float
     line_width_pt: float
+    png_dpi: float
 
 
+# PNG resolution by medium (the PNG is width_in x png_dpi pixels wide; SVG and PDF are vector):
+# - web: 200 dpi, 1600 x 1000 px for 8 x 5 in: sharp on a 2x (retina) screen at 800 CSS px wide,
+#   and 2.25x fewer pixels to draw and encode than 300 dpi;
+# - single-column, double-column: 300 dpi, the usual minimum for line art with text in print;
+# - slide: 150 dpi, 1999 x 1125 px for 13.333 x 7.5 in: fills a 1920 px (full HD) screen.
 SIZES: dict[str, SizePreset] = {
     preset.name: preset
     for preset in (
-        SizePreset("web", 8.0, 5.0, 10.0, 13.0, 8.5, 1.4),
-        SizePreset("single-column", 3.5, 3.0, 7.0, 8.5, 6.0, 0.8),
-        SizePreset("double-column", 7.2, 4.5, 8.0, 10.0, 7.0, 1.0),
-        SizePreset("slide", 13.333, 7.5, 16.0, 22.0, 13.0, 2.2),
+        SizePreset("web", 8.0, 5.0, 10.0, 13.0, 8.5, 1.4, png_dpi=200),
+        SizePreset("single-column", 3.5, 3.0, 7.0, 8.5, 6.0, 0.8, png_dpi=300),
+        SizePreset("double-column", 7.2, 4.5, 8.0, 10.0, 7.0, 1.0, png_dpi=300),
+        SizePreset("slide", 13.333, 7.5, 16.0, 22.0, 13.0, 2.2, png_dpi=150),
     )
 }
 DEFAULT_SIZE = "web"
+PNG_DPI = SIZES[DEFAULT_SIZE].png_dpi  # the PNG resolution of the default size (what the site shows)
 DEFAULT_LANG = "en"
 
 
@@ -267,7 +273,7 @@ def rc_params(size: SizePreset) -> dict:
         "axes.prop_cycle": cycler(color=list(PALETTE)),
         "image.cmap": SEQUENTIAL_CMAP,
         "figure.dpi": 100,
-        "savefig.dpi": PNG_DPI,
+        "savefig.dpi": size.png_dpi,
         "savefig.facecolor": "white",
         "pdf.fonttype": 42,
         "ps.fonttype": 42,
@@ -305,7 +311,7 @@ def new_figure(size: SizePreset, height_scale: float = 1.0):
 # --- text wrapping and the frame (title, subtitle, source footer) -----------
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 _TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
-WRAP_SAFETY = 0.96  # measured widths at screen dpi run a little narrower than at 300 dpi
+WRAP_SAFETY = 0.96  # measured widths at screen dpi run a little narrower than at the PNG dpi
 _NO_LINE_START = set("，。、；：）》」』！？,.;:)%")
 
 
@@ -433,14 +439,16 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 def render_figure(fig, fmt: str) -> bytes:
     """Render *fig* to bytes in *fmt* (png/svg/pdf), deterministically.
 
-    Raises AnalysisError when a glyph is missing from the fonts.
+    Call it inside :func:`figure_style`: a PNG (and the rasterised parts of SVG and PDF) is
+    rendered at that size preset's ``png_dpi``. Raises AnalysisError when a glyph is missing
+    from the fonts.
     """
     check_format(fmt)
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=r"Glyph .* missing from font")
         try:
-            fig.savefig(buffer, format=fmt, dpi=PNG_DPI, metadata=SAVE_METADATA[fmt])
+            fig.savefig(buffer, format=fmt, metadata=SAVE_METADATA[fmt])  # dpi: rcParams savefig.dpi
         except UserWarning as exc:
             raise AnalysisError(f"figure text: {exc}") from None
     data = buffer.getvalue()

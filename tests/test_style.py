@@ -24,6 +24,27 @@ def test_size_presets_have_the_column_widths_and_slide_shape():
         assert preset.small_pt < preset.font_pt < preset.title_pt
 
 
+@pytest.mark.parametrize(("size", "pixels"), [
+    ("web", (8.0 * 200, 5.0 * 200)),                     # 1600 x 1000 px: 2x an 800 CSS px column
+    ("single-column", (3.5 * 300, 3.0 * 300)),           # 1050 x 900 px: print
+    ("double-column", (7.2 * 300, 4.5 * 300)),           # 2160 x 1350 px: print
+    ("slide", (1999, 7.5 * 150)),                        # 13.333 x 150 = 1999.95, whole pixels: 1999 x 1125
+])
+def test_png_pixel_size_is_width_times_the_presets_dpi(size, pixels):
+    from PIL import Image
+
+    with style.figure_style(size) as preset:
+        fig = style.new_figure(preset)
+        fig.add_subplot().plot([0, 1], [0, 1])
+        png = style.render_figure(fig, "png")
+    assert Image.open(io.BytesIO(png)).size == tuple(int(n) for n in pixels)
+    assert preset.png_dpi == {"web": 200, "single-column": 300, "double-column": 300, "slide": 150}[size]
+
+
+def test_default_png_dpi_is_the_web_presets():
+    assert style.DEFAULT_SIZE == "web" and style.PNG_DPI == style.SIZES["web"].png_dpi == 200
+
+
 def _luma(colour: str) -> float:
     red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return 0.299 * red + 0.587 * green + 0.114 * blue
