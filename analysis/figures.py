@@ -1524,7 +1524,8 @@ def write_manifest(out_dir: Path) -> Path:
     target = out_dir / paths.FIGURE_MANIFEST.name
     entries = [manifest_entry(figure_id, out_dir) for figure_id in FIGURES]
     manifest = {"figures": entries, "layout": "<id>/<id>_<lang>_<size>.<ext>; data: <id>/<id>.csv",
-                "languages": list(style.LANGUAGES), "sizes": list(style.SIZES), "formats": list(style.FORMATS)}
+                "languages": list(style.LANGUAGES), "sizes": list(style.SIZES), "formats": list(style.FORMATS),
+                "png_dpi": {name: preset.png_dpi for name, preset in style.SIZES.items()}}
     write_text(target, json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return target
 

@@ -308,6 +308,7 @@ def test_export_writes_files_csv_and_a_manifest_covering_every_figure(tmp_path):
     assert entries["poverty_outcomes"]["facts"] == ["households_out_of_poverty_2017", "outcome_year",
                                                     "poor_households_registered", "poor_persons_registered"]
     assert entries["governance"]["files"] == []
+    assert manifest["png_dpi"] == {"web": 200, "single-column": 300, "double-column": 300, "slide": 150}
     csv = (tmp_path / "poverty_outcomes" / "poverty_outcomes.csv").read_text(encoding="utf-8")
     assert csv.splitlines()[:3] == ["category,households,basis,fact_id",
                                     "out_of_poverty,113,fact,households_out_of_poverty_2017",
