@@ -1540,11 +1540,11 @@ def check_export_arguments(ids=None, formats=None, sizes=None, langs=None) -> tu
 
 
 def render_one(figure_id: str, lang: str, size: str, formats: list[str]) -> dict[str, bytes]:
-    """Draw one figure once and render it in each format: ``{fmt: bytes}``."""
+    """Draw one figure once and render it in each format (laid out once): ``{fmt: bytes}``."""
     fig = make_figure(figure_id, lang, size, df=prepared(figure_id))
     with style.figure_style(size):
         try:
-            return {fmt: style.render_figure(fig, fmt) for fmt in formats}
+            return style.render_formats(fig, formats)
         except AnalysisError as exc:  # e.g. a missing glyph: say which figure
             raise AnalysisError(f"figure {figure_id!r} ({lang}, {size}): {exc}") from None
 

@@ -457,6 +457,21 @@ def render_figure(fig, fmt: str) -> bytes:
     return data
 
 
+def render_formats(fig, formats) -> dict[str, bytes]:
+    """Render *fig* in each of *formats*: ``{fmt: bytes}``; constrained layout runs once.
+
+    Every ``savefig`` of a constrained-layout figure lays it out again (an extra draw); after the
+    first format the positions are frozen (layout engine "none") and reused for the others, so
+    all formats show the same layout. *fig* keeps the frozen layout afterwards.
+    """
+    rendered = {}
+    for fmt in formats:
+        rendered[fmt] = render_figure(fig, fmt)
+        if fig.get_layout_engine() is not None:
+            fig.set_layout_engine("none")
+    return rendered
+
+
 def save_figure(fig, target: Path | str, fmt: str) -> Path:
     """Write *fig* to *target* atomically in *fmt*; return the path."""
     data = render_figure(fig, fmt)

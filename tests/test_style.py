@@ -130,6 +130,19 @@ def test_render_is_deterministic_within_a_process():
             assert style.render_figure(fig, fmt) == style.render_figure(fig, fmt)
 
 
+def test_render_formats_lays_out_once_and_keeps_that_layout():
+    fig = _figure("大苏河乡 Dasuhe")
+    with style.figure_style("single-column"):
+        alone = style.render_figure(_figure("大苏河乡 Dasuhe"), "png")  # a twin figure, laid out by its own render
+        rendered = style.render_formats(fig, ["png", "svg", "pdf"])
+        position = fig.axes[0].get_position().bounds
+        again = style.render_figure(fig, "png")
+    assert list(rendered) == ["png", "svg", "pdf"]
+    assert rendered["png"] == alone == again  # the frozen layout is the first render's
+    assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # constrained layout is off
+    assert fig.axes[0].get_position().bounds == position
+
+
 def test_pdf_embeds_the_cjk_font_as_cid_not_type3():
     from pypdf import PdfReader
 
