@@ -26,6 +26,7 @@ started (or forked) while the server runs, so that they inherit ``JUPYTER_PATH``
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -36,6 +37,8 @@ import subprocess
 import sys
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
+# What every kernel imports while it starts (the debugger's pydevd alone takes ~0.1 s).
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger")
 # What the report's notebooks import in their first cells (index.ipynb, notebooks/*.ipynb).
 NOTEBOOK_PRELOAD = ("numpy", "pandas", "matplotlib.pyplot", "analysis.data", "analysis.figures", "analysis.report",
                     "analysis.model", "analysis.parameters", "analysis.scenarios", "analysis.tables", "analysis.style")
@@ -86,15 +89,16 @@ class ForkServer:
         argv = [sys.executable, "-m", "analysis.kernelpool", "serve", self.socket_path, str(os.getpid()), *self.preload]
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, start_new_session=True)
         ready, _, _ = select.select([self.process.stdout], [], [], self.startup_timeout_s)
-        line = self.process.stdout.readline().decode("utf-8", "replace").strip() if ready else ""
+        line = self.process.stdout.readline().decode("utf-8", "replace").strip() if ready else None
         if line != "ready":
-            if line:  # the server has said why and is exiting
+            if line is not None:  # the server has said why (or died): let it exit by itself
                 try:
                     self.process.wait(STOP_TIMEOUT_S)
                 except subprocess.TimeoutExpired:
                     pass
             self.stop()
-            reason = line or f"not ready after {self.startup_timeout_s:g} s"
+            reason = (f"not ready after {self.startup_timeout_s:g} s" if line is None
+                      else line or f"it exited with status {self.process.returncode}")
             raise AnalysisError(f"kernel pool: the fork server did not start: {reason}")
         # nbclient keeps IPython's history in memory only for kernels named python3; so do these
         spec = {"argv": [sys.executable, "-m", "analysis.kernelpool", "proxy", self.socket_path,
@@ -118,12 +122,14 @@ class ForkServer:
                     self.process.kill()
                     self.process.wait()
             self.process.stdout.close()
-        if self.folder and os.environ.get("JUPYTER_PATH", "").split(os.pathsep)[0] == self.folder:
-            if self._saved_jupyter_path is None:
-                del os.environ["JUPYTER_PATH"]
-            else:
-                os.environ["JUPYTER_PATH"] = self._saved_jupyter_path
         if self.folder:
+            entries = os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
+            if self.folder in entries:
+                kept = os.pathsep.join(entry for entry in entries if entry != self.folder)
+                if kept or self._saved_jupyter_path is not None:
+                    os.environ["JUPYTER_PATH"] = kept
+                else:
+                    del os.environ["JUPYTER_PATH"]
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -135,6 +141,20 @@ def _die_with_parent(sig: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
     except (AttributeError, OSError):
         pass
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Send this process's stderr (file descriptor 2) to /dev/null for the duration."""
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _kill_group(pid: int, sig: int) -> None:
@@ -164,12 +184,16 @@ def serve(socket_path: str, parent_pid: int, preload: list[str]) -> int:
         os.environ["MPLBACKEND"] = INLINE_BACKEND
     if sys.path and Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher: not the folder we started in
         del sys.path[0]
-    for name in ["ipykernel.kernelapp", *preload]:
-        try:
+    name = ""
+    try:
+        with _stderr_silenced():  # a kernel imports these once its output goes to the client: unseen
+            for name in KERNEL_MODULES:
+                importlib.import_module(name)
+        for name in preload:
             importlib.import_module(name)
-        except BaseException as exc:  # noqa: BLE001  (reported as one line; the parent falls back)
-            print(f"cannot preload {name}: {type(exc).__name__}: {exc}".splitlines()[0], flush=True)
-            return 2
+    except BaseException as exc:  # noqa: BLE001  (reported as one line; the parent falls back)
+        print(f"cannot preload {name}: {type(exc).__name__}: {exc}".splitlines()[0], flush=True)
+        return 2
     launcher = importlib.util.find_spec("ipykernel_launcher").origin
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
@@ -191,13 +215,9 @@ def serve(socket_path: str, parent_pid: int, preload: list[str]) -> int:
         while not stopping:
             watched = [listener, wake_r, *filter(None, kernels.values())]
             readable = select.select(watched, [], [])[0]
-            if wake_r in readable:
-                while True:
-                    try:
-                        if not os.read(wake_r, 512):
-                            break
-                    except BlockingIOError:
-                        break
+            if wake_r in readable:  # a signal came (SIGCHLD, or one that stops us)
+                while _read_or_empty(wake_r):
+                    pass
             _reap(kernels)
             for pid, conn in list(kernels.items()):
                 if conn is not None and conn in readable:  # the proxy never writes again: it has gone
@@ -218,7 +238,12 @@ def serve(socket_path: str, parent_pid: int, preload: list[str]) -> int:
                 for fd in fds:
                     os.close(fd)
                 kernels[pid] = conn
-                conn.sendall(f"pid {pid}\n".encode("ascii"))
+                try:
+                    conn.sendall(f"pid {pid}\n".encode("ascii"))
+                except OSError:  # the proxy has already gone
+                    conn.close()
+                    kernels[pid] = None
+                    _kill_group(pid, signal.SIGKILL)
     finally:
         for pid in kernels:
             _kill_group(pid, signal.SIGKILL)
@@ -252,23 +277,34 @@ def _reap(kernels: dict) -> None:
             conn.close()
 
 
+def _read_or_empty(fd: int) -> bytes:
+    """Whatever a non-blocking descriptor holds (b"" if nothing)."""
+    try:
+        return os.read(fd, 512)
+    except BlockingIOError:
+        return b""
+
+
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     """Read one proxy request: (``{"cwd", "env", "argv"}``, its stdin/stdout/stderr descriptors)."""
     conn.settimeout(10)
     header, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3)
-    if len(header) != _HEADER.size or len(fds) != 3:
+    try:
+        if len(header) != _HEADER.size or len(fds) != 3:
+            raise ValueError("bad request")
+        (size,) = _HEADER.unpack(header)
+        payload = b""
+        while len(payload) < size:
+            chunk = conn.recv(size - len(payload))
+            if not chunk:
+                raise ValueError("truncated request")
+            payload += chunk
+        conn.settimeout(None)
+        return json.loads(payload), fds
+    except (OSError, ValueError):
         for fd in fds:
             os.close(fd)
-        raise ValueError("bad request")
-    (size,) = _HEADER.unpack(header)
-    payload = b""
-    while len(payload) < size:
-        chunk = conn.recv(size - len(payload))
-        if not chunk:
-            raise ValueError("truncated request")
-        payload += chunk
-    conn.settimeout(None)
-    return json.loads(payload), fds
+        raise
 
 
 def _become_kernel(request: dict, fds: list[int], launcher: str, sockets: list, pipe: tuple[int, int]) -> None:

@@ -43,7 +43,7 @@ def texts(nb) -> list[str]:
 
 
 def processes_naming(text: str) -> list[int]:
-    """Pids of live processes whose command line contains *text*."""
+    """Pids of live processes whose command line contains *text* (a forked kernel keeps the server's)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -165,10 +165,29 @@ def test_a_killed_proxy_takes_its_kernel_with_it(server):
     manager.cleanup_resources()
 
 
+def test_the_proxy_exits_with_the_kernels_exit_status(server):
+    manager, client, kernel_pid = start_kernel(server)
+    proxy = manager.provisioner.process
+    client.execute("import os; os._exit(3)")
+    assert proxy.wait(10) == 3
+    assert wait_until_gone(kernel_pid)
+    client.stop_channels()
+    manager.cleanup_resources()
+
+
+def test_jupyter_path_is_restored(monkeypatch):
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    with kernelpool.ForkServer(preload=()) as pool:
+        assert os.environ["JUPYTER_PATH"] == pool.folder
+    assert "JUPYTER_PATH" not in os.environ
+    monkeypatch.setenv("JUPYTER_PATH", "/opt/jupyter-a")
+    with kernelpool.ForkServer(preload=()) as pool:
+        assert os.environ["JUPYTER_PATH"] == f"{pool.folder}{os.pathsep}/opt/jupyter-a"
+    assert os.environ["JUPYTER_PATH"] == "/opt/jupyter-a"
+
+
 def test_nothing_is_left_after_the_block(tmp_path):
-    before = os.environ.get("JUPYTER_PATH")
     with kernelpool.ForkServer(preload=["pandas"]) as pool:
-        assert os.environ["JUPYTER_PATH"].split(os.pathsep)[0] == pool.folder
         nb = execute(make_notebook("import os\nprint(os.getpid())"), pool.kernel_name, tmp_path)
         kernel_pid, server_pid, socket_path, folder = int(texts(nb)[0]), pool.process.pid, pool.socket_path, pool.folder
         assert processes_naming(socket_path) == [server_pid]  # the notebook's kernel and proxy have ended
@@ -178,7 +197,6 @@ def test_nothing_is_left_after_the_block(tmp_path):
     assert live_proxy.wait(10) == 1  # its server went away
     assert processes_naming(socket_path) == []
     assert not Path(folder).exists()
-    assert os.environ.get("JUPYTER_PATH") == before
     client.stop_channels()
     manager.cleanup_resources()
 
