@@ -20,9 +20,13 @@ its kernel; stopping the server kills every kernel left.
 Limits: Linux only (fork, UNIX sockets, prctl). What the preloaded modules read from the
 environment when imported (``MPLBACKEND``, ``MPLCONFIGDIR``, ``DASUHE_DATA_DIR``,
 ``DASUHE_ARTICLE``, ``PYTHONPATH``, the locale, the hash seed) is the environment at
-:meth:`ForkServer.start`, not the kernel's. A warning raised while preloading is printed once on
-the server's stderr, not in a notebook. Processes that should use the kernelspec must be
-started (or forked) while the server runs, so that they inherit ``JUPYTER_PATH``.
+:meth:`ForkServer.start`, not the kernel's (ipykernel's own two such settings, ``JPY_PARENT_PID``
+and ``JPY_INTERRUPT_EVENT``, are re-read in each kernel). A warning raised while importing a
+preload module is printed once on the server's stderr, not in a notebook. Processes that use the
+kernelspec must be started (or forked) while the server runs, so that they inherit
+``JUPYTER_PATH``. Start the server from a thread that outlives it: Linux signals the server when
+the thread that started it ends. jupyter_client still waits ~0.3 s for a new kernel to answer
+(its IOPub check), idle time rather than CPU.
 """
 from __future__ import annotations
 
