@@ -24,6 +24,8 @@ it here, so the same value reads the same everywhere. Sections:
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import numbers
 import re
@@ -549,11 +551,24 @@ def _words(lang: str) -> dict:
 
 def _styled(frame):
     """*frame* as a Styler without index, its HTML id derived from its content (not random),
-    so that a page rebuilt from the same data is byte-identical."""
+    so that a page rebuilt from the same data is byte-identical; its plain-text form (what a
+    notebook stores beside the HTML) is the table as text, not an object with a memory address."""
     import hashlib
 
     uuid = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()[:10]
-    return frame.style.hide(axis="index").set_uuid(uuid)
+    return _table_class()(frame).hide(axis="index").set_uuid(uuid)
+
+
+@functools.cache
+def _table_class():
+    """A pandas Styler whose repr is the table as text (pandas is imported only when needed)."""
+    from pandas.io.formats.style import Styler
+
+    class Table(Styler):
+        def __repr__(self) -> str:
+            return self.data.to_string(index=False)
+
+    return Table
 
 
 def _display(rows: list[dict]):

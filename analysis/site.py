@@ -24,6 +24,7 @@ The page list comes from ``website.sidebar.contents`` of ``_quarto.yml``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import html
 import json
@@ -329,9 +330,11 @@ def default_jobs() -> int:
 
 
 def execute_notebook(
-    source: str, target: str, cwd: str, timeout: int = NOTEBOOK_TIMEOUT_S, label: str | None = None
+    source: str, target: str, cwd: str, timeout: int = NOTEBOOK_TIMEOUT_S, label: str | None = None,
+    kernel_name: str = "python3",
 ) -> float:
-    """Execute *source* top to bottom in a fresh ``python3`` kernel; write it to *target*.
+    """Execute *source* top to bottom in a fresh kernel (*kernel_name*: ``python3``, or one forked
+    from a :class:`analysis.kernelpool.ForkServer`); write it to *target*.
 
     Returns the seconds taken. A failing cell raises AnalysisError naming the notebook
     (*label*, default *source*), the 1-based cell and the exception.
@@ -343,7 +346,7 @@ def execute_notebook(
     started = time.monotonic()
     nb = nbformat.read(source, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": cwd}},
+        nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": cwd}},
         record_timing=False,  # no timestamps: same inputs, same executed notebook
         extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no "running over TCP" notice per kernel
     )
@@ -371,11 +374,12 @@ def page_reads_outputs(notebook: Path) -> bool:
     return any(marker in code for marker in OUTPUT_MARKERS)
 
 
-def build_page(source: str, target: str, page: Page, execute: bool, timeout: int = NOTEBOOK_TIMEOUT_S
-               ) -> tuple[float | None, str, dict[str, bytes]]:
+def build_page(source: str, target: str, page: Page, execute: bool, kernel_name: str = "python3",
+               timeout: int = NOTEBOOK_TIMEOUT_S) -> tuple[float | None, str, dict[str, bytes]]:
     """Execute *source* into *target* if *execute* (else *target* is the cached run), then convert
     it: (seconds executing or None, HTML fragment, extracted output files). Runs in a worker."""
-    seconds = execute_notebook(source, target, str(Path(source).parent), timeout, page.source) if execute else None
+    seconds = (execute_notebook(source, target, str(Path(source).parent), timeout, page.source, kernel_name)
+               if execute else None)
     body, outputs = notebook_to_html(Path(target), page)
     return seconds, body, outputs
 
@@ -389,6 +393,7 @@ def build_pages(
     use_cache: bool = True,
     before: tuple | None = None,
     font_text: str | None = None,
+    use_kernel_pool: bool = True,
 ) -> tuple[dict[str, tuple[str, dict[str, bytes]]], bytes | None]:
     """Every page executed (cached in *cache_dir*/executed) and converted, in parallel workers.
 
@@ -397,6 +402,10 @@ def build_pages(
     its own, so it runs while this process imports nbclient and nbconvert; pages that read its
     outputs (:func:`page_reads_outputs`) start once it has finished, the others at once.
     *font_text*: text for :func:`subset_font`, computed in a worker alongside (font None if not given).
+    With *use_kernel_pool*, each notebook's kernel is forked from one process that has already
+    imported ipykernel and what the notebooks import (:mod:`analysis.kernelpool`: the same fresh
+    state, without paying the imports ten times); if that server cannot start, plain ``python3``
+    kernels are used.
     """
     executed_dir = cache_dir / "executed"
     jobs_list: list[tuple[Page, Path, bool]] = []
@@ -418,30 +427,38 @@ def build_pages(
     import nbformat  # noqa: F401
 
     def submit(pool, page: Page, target: Path, execute: bool):
-        return pool.submit(build_page, str(root / page.source), str(target), page, execute)
+        return pool.submit(build_page, str(root / page.source), str(target), page, execute, kernel_name)
 
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        font = pool.submit(subset_font, font_text, cache_dir) if font_text is not None else None
-        waiting = [job for job in jobs_list if gate is not None and page_reads_outputs(root / job[0].source)]
-        futures = {job[0].source: submit(pool, *job) for job in jobs_list if job not in waiting}
-        if gate is not None:
-            gate.result()
-            print(f"site:   figures and tables ({time.monotonic() - started:.1f} s after start)")
-            futures.update({job[0].source: submit(pool, *job) for job in waiting})
-        result = {}
-        for page in pages:
-            seconds, body, outputs = futures[page.source].result()
-            print(f"site:   {page.source} ({'cached' if seconds is None else f'{seconds:.1f} s'})")
-            result[page.source] = (body, outputs)
-        font_bytes = font.result() if font is not None else None
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    finally:
+    with contextlib.ExitStack() as stack:
         if outputs_pool is not None:
-            outputs_pool.shutdown(wait=True, cancel_futures=True)
-    pool.shutdown()
+            stack.callback(outputs_pool.shutdown, wait=True, cancel_futures=True)
+        kernel_name = "python3"
+        if todo and use_kernel_pool:
+            from analysis.kernelpool import ForkServer
+
+            try:  # started before the workers fork: they inherit its kernelspec
+                kernel_name = stack.enter_context(ForkServer()).kernel_name
+            except AnalysisError as exc:
+                print(f"site: {exc}; using plain python3 kernels")
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            font = pool.submit(subset_font, font_text, cache_dir) if font_text is not None else None
+            waiting = [job for job in jobs_list if gate is not None and page_reads_outputs(root / job[0].source)]
+            futures = {job[0].source: submit(pool, *job) for job in jobs_list if job not in waiting}
+            if gate is not None:
+                gate.result()
+                print(f"site:   figures and tables ({time.monotonic() - started:.1f} s after start)")
+                futures.update({job[0].source: submit(pool, *job) for job in waiting})
+            result = {}
+            for page in pages:
+                seconds, body, outputs = futures[page.source].result()
+                print(f"site:   {page.source} ({'cached' if seconds is None else f'{seconds:.1f} s'})")
+                result[page.source] = (body, outputs)
+            font_bytes = font.result() if font is not None else None
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     print(f"site: pages done in {time.monotonic() - started:.1f} s")
     return result, font_bytes
 
