@@ -577,6 +577,22 @@ def test_page_reads_outputs_detects_figures_and_tables(tmp_path):
 
 
 @pytest.mark.slow
+def test_preview_uses_plain_kernels_when_the_kernel_pool_cannot_start(tmp_path, monkeypatch, capsys):
+    from analysis import kernelpool
+
+    def broken_start(self):
+        raise AnalysisError("kernel pool: the fork server did not start: test")
+
+    monkeypatch.setattr(kernelpool.ForkServer, "start", broken_start)
+    _notebook(tmp_path / "index.ipynb", [new_code_cell("print(6 * 7)")])
+    site.build_preview([site.Page("index.ipynb", "Home")], root=tmp_path, out_dir=tmp_path / "_site",
+                       cache_dir=tmp_path / "cache", jobs=2, site_title="S", dependencies_hash="d",
+                       downloads=(tmp_path / "data", tmp_path / "figures", tmp_path / "tables"))
+    assert "kernel pool: the fork server did not start: test; using plain python3 kernels" in capsys.readouterr().out
+    assert "42" in (tmp_path / "_site" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_preview_font_is_made_again_for_a_character_no_source_holds(tmp_path):
     from fontTools.ttLib import TTFont
 
