@@ -8,10 +8,12 @@
    with ``pip install quarto-cli``; that attempt is made at most once per machine and
    remembered in ``.cache/quarto-cli-attempt.json``);
 4. otherwise build the **offline preview** into ``_site/``: every page of ``_quarto.yml``
-   executed (nbclient, a fresh kernel per page, pages in parallel), converted to HTML with
+   executed (nbclient, a fresh kernel per page, forked from one process that has already
+   imported what the pages import (:mod:`analysis.kernelpool`), pages in parallel, while
+   figures and tables are written in a process of their own), converted to HTML with
    nbconvert's ``basic`` template, wrapped in one page template with a navigation and a
    banner that says it is a preview, plus the downloads (data, figures, tables) and a subset
-   of Noto Sans SC as WOFF2 holding only the characters the pages use. No external reference.
+   of Noto Sans SC as WOFF2 holding the characters the pages' sources use. No external reference.
 
 Caching (``.cache/site/``): every step is keyed on a SHA-256 of its inputs: the files of
 ``data/``, of ``analysis/`` (code and site assets), ``requirements.txt``, ``pyproject.toml``
