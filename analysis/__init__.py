@@ -12,5 +12,6 @@ Modules (import what you need; nothing heavy is imported here):
 - :mod:`analysis.figures`   one function per figure, the manifest
 - :mod:`analysis.tables`    publication tables
 - :mod:`analysis.site`      notebook execution and the offline preview
+- :mod:`analysis.kernelpool` Jupyter kernels forked from one pre-imported process (for the preview)
 """
 __version__ = "0.1.0"
