@@ -41,6 +41,31 @@ def test_png_pixel_size_is_width_times_the_presets_dpi(size, pixels):
     assert preset.png_dpi == {"web": 200, "single-column": 300, "double-column": 300, "slide": 150}[size]
 
 
+def test_encode_png_drops_alpha_only_when_every_pixel_is_opaque():
+    from PIL import Image
+
+    with style.figure_style("web"):  # 200 dpi: 0.01 in x 200 = 2 px wide, 0.005 in x 200 = 1 px high
+        opaque = style.encode_png(bytes([255, 0, 0, 255, 0, 0, 255, 255]), (0.01, 0.005))
+        see_through = style.encode_png(bytes([255, 0, 0, 255, 0, 0, 255, 128]), (0.01, 0.005))
+    a, b = Image.open(io.BytesIO(opaque)), Image.open(io.BytesIO(see_through))
+    assert (a.mode, a.size, a.tobytes()) == ("RGB", (2, 1), bytes([255, 0, 0, 0, 0, 255]))
+    assert (b.mode, b.size, b.tobytes()) == ("RGBA", (2, 1), bytes([255, 0, 0, 255, 0, 0, 255, 128]))
+    assert round(a.info["dpi"][0]) == 200 and "Software" not in a.info
+
+
+def test_figure_png_is_opaque_rgb_with_the_pixels_matplotlib_draws():
+    from PIL import Image
+
+    fig = _figure("大苏河乡 Dasuhe")
+    with style.figure_style("single-column"):
+        ours = Image.open(io.BytesIO(style.render_figure(fig, "png")))
+        plain = io.BytesIO()
+        fig.savefig(plain, format="png")  # matplotlib's own RGBA PNG of the same (already laid out) figure
+    theirs = Image.open(plain)
+    assert (ours.mode, theirs.mode) == ("RGB", "RGBA")
+    assert ours.tobytes() == theirs.convert("RGB").tobytes()
+
+
 def test_default_png_dpi_is_the_web_presets():
     assert style.DEFAULT_SIZE == "web" and style.PNG_DPI == style.SIZES["web"].png_dpi == 200
 
@@ -65,7 +90,7 @@ def test_style_context_leaves_global_rcparams_alone():
         assert matplotlib.rcParams["pdf.fonttype"] == 42
         assert matplotlib.rcParams["svg.fonttype"] == "none"
         assert matplotlib.rcParams["axes.unicode_minus"] is False
-        assert matplotlib.rcParams["font.family"] == [style.FONT_FAMILY, style.FALLBACK_FAMILY]
+        assert matplotlib.rcParams["font.family"] == ["Noto Sans SC Figures", "Noto Sans SC", "DejaVu Sans"]
     assert dict(matplotlib.rcParams) == before
 
 
@@ -93,12 +118,12 @@ def test_source_line_is_built_from_metadata():
         "资料来源：共产党员网，2018-06-04（文章所述事实）；模型假设：甲、乙、丙、丁等5项（见假设表）")
 
 
-def _figure(text: str, size: str = "single-column"):
+def _figure(text: str, size: str = "single-column", subtitle: str = "副标题 subtitle", source: str = "资料来源：测试"):
     with style.figure_style(size) as preset:
         fig = style.new_figure(preset)
         ax = fig.add_subplot()
         ax.plot([0, 1], [0, -1])
-        style.frame_figure(fig, preset, text, "副标题 subtitle", "资料来源：测试")
+        style.frame_figure(fig, preset, text, subtitle, source)
     return fig
 
 
@@ -139,7 +164,7 @@ def test_render_formats_lays_out_once_and_keeps_that_layout():
         again = style.render_figure(fig, "png")
     assert list(rendered) == ["png", "svg", "pdf"]
     assert rendered["png"] == alone == again  # the frozen layout is the first render's
-    assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # constrained layout is off
+    assert fig.get_layout_engine() is None  # no layout engine: savefig draws the figure once
     assert fig.axes[0].get_position().bounds == position
 
 
@@ -184,11 +209,75 @@ def test_svg_keeps_text_and_carries_the_font_subset():
 def test_working_font_covers_the_data_and_code_characters():
     from fontTools.ttLib import TTFont
 
-    cmap = TTFont(str(style.working_font_path()), lazy=True).getBestCmap()
+    with TTFont(str(style.working_font_path()), lazy=True) as font:
+        cmap = font.getBestCmap()
     wanted = {ch for ch in style.working_font_characters() if not ch.isspace()}
     missing = sorted(ch for ch in wanted if ord(ch) not in cmap)
     # whatever the font lacks falls back to DejaVu Sans or is a render error; letters and hanzi must be there
     assert not [ch for ch in missing if "\u4e00" <= ch <= "\u9fff" or ch.isalnum() and ord(ch) < 0x80]
+
+
+def test_figure_font_is_the_working_font_cut_to_the_figures_characters():
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(style.working_font_path())) as working, TTFont(str(style.figure_font_path())) as small:
+        working_cmap, small_cmap = working.getBestCmap(), small.getBestCmap()
+        glyphs = (len(small.getGlyphOrder()), len(working.getGlyphOrder()))
+        names = {record.nameID: record.toUnicode() for record in small["name"].names}
+        vertical = ("vmtx" in small, "vmtx" in working)
+    wanted = {ord(ch) for ch in style.figure_font_characters()} & set(working_cmap)
+    assert set(small_cmap) == wanted  # every character of data and code the working font has, nothing else
+    assert "鑫" not in style.figure_font_characters() and ord("鑫") in working_cmap  # GB 2312, in no label
+    assert glyphs[0] * 4 < glyphs[1]
+    assert (names[1], names[4], names[6]) == ("Noto Sans SC Figures", "Noto Sans SC Figures", "NotoSansSC-Regular")
+    assert vertical == (False, True)  # horizontal text only: no vertical metrics
+
+
+def _embedded_families(pdf: bytes) -> list[str]:
+    """Family name (nameID 1) of every font file embedded in *pdf*."""
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+
+    families = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            for d in font.get_object()["/DescendantFonts"]:
+                data = d.get_object()["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
+                families.append(TTFont(io.BytesIO(data))["name"].getDebugName(1))
+    return sorted(families)
+
+
+def _woff2_of(svg: bytes):
+    import base64
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    data = re.search(rb"data:font/woff2;base64,([A-Za-z0-9+/=]+)", svg).group(1)
+    return TTFont(io.BytesIO(base64.b64decode(data)))
+
+
+def test_text_of_the_figures_embeds_only_the_small_figure_font():
+    # words of the project only ("副", "测" and "试" of the default subtitle and source are not);
+    # "fi" and Latin-context digits make matplotlib write a second subset of the same font
+    fig = _figure("大苏河乡 Dasuhe: profit 2.5", subtitle="Source", source="资料来源：共产党员网")
+    with style.figure_style("single-column"):
+        rendered = style.render_formats(fig, ["svg", "pdf"])
+    assert _embedded_families(rendered["pdf"]) == ["Noto Sans SC Figures"] * 2
+    woff2 = _woff2_of(rendered["svg"])
+    assert woff2["name"].getDebugName(1) == "Noto Sans SC Figures"
+    assert {ord(ch) for ch in "大苏河乡Dasuhe:profit2.5Source资料来源：共产党员网"} <= set(woff2.getBestCmap())
+
+
+def test_a_character_outside_the_figure_font_falls_back_to_the_working_font():
+    fig = _figure("鑫 Dasuhe", subtitle="Source", source="Source")  # 鑫: GB 2312 (working font), no label
+    with warnings.catch_warnings(), style.figure_style("single-column"):
+        warnings.simplefilter("error")
+        rendered = style.render_formats(fig, ["png", "svg", "pdf"])
+    assert _embedded_families(rendered["pdf"]) == ["Noto Sans SC", "Noto Sans SC Figures"]
+    woff2 = _woff2_of(rendered["svg"])  # one @font-face: cut from the working font, which has every character
+    assert woff2["name"].getDebugName(1) == "Noto Sans SC"
+    assert ord("鑫") in woff2.getBestCmap()
 
 
 def test_save_figure_is_atomic_on_failure(tmp_path):
