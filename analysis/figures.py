@@ -1567,7 +1567,7 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
     for figure_id in ids:
         written.append(write_text(out / data_filename(figure_id), frame_to_csv(prepared(figure_id))))
     work = [(figure_id, lang, size, tuple(formats)) for figure_id in ids for lang in langs for size in sizes]
-    style.register_fonts()  # builds the cached fonts once, before any render process starts (forked ones inherit them)
+    style.prepare_rendering(formats)  # fonts and backends once, before render processes start (forked ones inherit them)
     if jobs > 1 and len(work) > 1:
         import concurrent.futures
         import multiprocessing

@@ -311,6 +311,27 @@ def figure_font_codepoints() -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
+RENDER_MODULES = {  # what rendering each format imports on first use
+    "png": ("matplotlib.backends.backend_agg", "PIL.PngImagePlugin"),
+    "svg": ("matplotlib.backends.backend_svg", "fontTools.subset", "fontTools.ttLib.woff2"),
+    "pdf": ("matplotlib.backends.backend_pdf", "fontTools.subset"),
+}
+
+
+def prepare_rendering(formats) -> None:
+    """Register the fonts (building the cached ones) and import what rendering *formats* needs.
+
+    Call it once before forking render processes: they inherit both instead of each
+    importing the backends (~0.6 CPU-s) and opening the fonts again.
+    """
+    import importlib
+
+    register_fonts()
+    for fmt in formats:
+        for module in RENDER_MODULES[check_format(fmt)]:
+            importlib.import_module(module)
+
+
 @functools.cache
 def register_fonts() -> str:
     """Register the figure font and the working Noto Sans SC with matplotlib (once per process).
@@ -515,6 +536,9 @@ def source_line(publisher: str, date: str, assumption_labels: list[str], lang: s
 
 
 # --- export -----------------------------------------------------------------
+# zlib level of the PNGs: measured on the 22 web figures (RGB), level 3 deflates them in ~75% of
+# the time of the default 6 and ~1.5% smaller (1 is larger, 9 is 3x slower for 2% less)
+PNG_COMPRESS_LEVEL = 3
 SAVE_METADATA = {  # PNG: encode_png writes no software stamp
     "svg": {"Date": None, "Creator": None},
     "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
@@ -563,7 +587,7 @@ def encode_png(rgba: bytes, size_in) -> bytes:
     if image.getchannel("A").getextrema() == (255, 255):
         image = image.convert("RGB")
     out = io.BytesIO()
-    image.save(out, format="png", dpi=(dpi, dpi))
+    image.save(out, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 

@@ -66,6 +66,13 @@ def test_figure_png_is_opaque_rgb_with_the_pixels_matplotlib_draws():
     assert ours.tobytes() == theirs.convert("RGB").tobytes()
 
 
+def test_prepare_rendering_names_a_bad_format():
+    with pytest.raises(ParameterError) as caught:
+        style.prepare_rendering(["png", "gif"])
+    assert str(caught.value) == "format 'gif': unknown format, choose one of png, svg, pdf"
+    assert set(style.RENDER_MODULES) == set(style.FORMATS)
+
+
 def test_default_png_dpi_is_the_web_presets():
     assert style.DEFAULT_SIZE == "web" and style.PNG_DPI == style.SIZES["web"].png_dpi == 200
 
