@@ -546,6 +546,17 @@ SAVE_METADATA = {  # PNG: encode_png writes no software stamp
 _SVG_NS = "http://www.w3.org/2000/svg"
 
 
+@contextmanager
+def _every_glyph_drawn() -> Iterator[None]:
+    """Turn matplotlib's "Glyph ... missing" warning into an AnalysisError."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"Glyph .* missing from font")
+        try:
+            yield
+        except UserWarning as exc:
+            raise AnalysisError(f"figure text: {exc}") from None
+
+
 def render_figure(fig, fmt: str) -> bytes:
     """Render *fig* to bytes in *fmt* (png/svg/pdf), deterministically.
 
@@ -555,15 +566,11 @@ def render_figure(fig, fmt: str) -> bytes:
     """
     check_format(fmt)
     buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=r"Glyph .* missing from font")
-        try:
-            if fmt == "png":  # dpi: rcParams savefig.dpi
-                fig.savefig(buffer, format="rgba")
-            else:
-                fig.savefig(buffer, format=fmt, metadata=SAVE_METADATA[fmt])
-        except UserWarning as exc:
-            raise AnalysisError(f"figure text: {exc}") from None
+    with _every_glyph_drawn():
+        if fmt == "png":  # dpi: rcParams savefig.dpi
+            fig.savefig(buffer, format="rgba")
+        else:
+            fig.savefig(buffer, format=fmt, metadata=SAVE_METADATA[fmt])
     data = buffer.getvalue()
     if fmt == "png":
         data = encode_png(data, fig.get_size_inches())
@@ -592,21 +599,28 @@ def encode_png(rgba: bytes, size_in) -> bytes:
 
 
 def render_formats(fig, formats) -> dict[str, bytes]:
-    """Render *fig* in each of *formats*: ``{fmt: bytes}``; constrained layout runs once.
+    """Render *fig* in each of *formats*: ``{fmt: bytes}``; the layout is computed once.
 
-    Every ``savefig`` of a figure with a layout engine draws it twice (once to lay it out); after
-    the first format the positions are kept and the engine removed, so the other formats are
-    drawn once, with the same layout. *fig* keeps that fixed layout afterwards.
+    Every ``savefig`` of a figure with a layout engine draws it twice (once to lay it out).
+    Instead, the figure is laid out once, at the PNG resolution (rcParams ``savefig.dpi``), as
+    saving a PNG would, whichever *formats* are asked for (so no file depends on which others
+    are rendered with it); then the engine is removed and each format draws the figure once.
+    *fig* keeps that fixed layout afterwards. Raises AnalysisError when a glyph is missing.
     """
     import matplotlib
 
-    rendered = {}
-    for fmt in formats:
-        rendered[fmt] = render_figure(fig, fmt)
+    if fig.get_layout_engine() is not None:
+        screen_dpi = fig.dpi
+        fig.dpi = matplotlib.rcParams["savefig.dpi"]
+        try:
+            with _every_glyph_drawn():
+                fig.draw_without_rendering()
+        finally:
+            fig.dpi = screen_dpi
         # None, not "none": "none" leaves a placeholder engine, and savefig still draws twice
         with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
             fig.set_layout_engine(None)
-    return rendered
+    return {fmt: render_figure(fig, fmt) for fmt in formats}
 
 
 def save_figure(fig, target: Path | str, fmt: str) -> Path:

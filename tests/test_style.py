@@ -162,17 +162,28 @@ def test_render_is_deterministic_within_a_process():
             assert style.render_figure(fig, fmt) == style.render_figure(fig, fmt)
 
 
-def test_render_formats_lays_out_once_and_keeps_that_layout():
+def test_render_formats_lays_out_once_at_png_resolution_whatever_the_formats():
     fig = _figure("大苏河乡 Dasuhe")
     with style.figure_style("single-column"):
-        alone = style.render_figure(_figure("大苏河乡 Dasuhe"), "png")  # a twin figure, laid out by its own render
-        rendered = style.render_formats(fig, ["png", "svg", "pdf"])
+        alone = style.render_figure(_figure("大苏河乡 Dasuhe"), "png")  # a twin, laid out by its own PNG render
+        rendered = style.render_formats(fig, ["svg", "pdf", "png"])
         position = fig.axes[0].get_position().bounds
         again = style.render_figure(fig, "png")
-    assert list(rendered) == ["png", "svg", "pdf"]
-    assert rendered["png"] == alone == again  # the frozen layout is the first render's
+        svg_alone = style.render_formats(_figure("大苏河乡 Dasuhe"), ["svg"])["svg"]
+    assert list(rendered) == ["svg", "pdf", "png"]
+    assert rendered["png"] == alone == again  # laid out as a PNG render lays out, and kept
+    assert rendered["svg"] == svg_alone  # an SVG does not depend on the other formats asked for
     assert fig.get_layout_engine() is None  # no layout engine: savefig draws the figure once
     assert fig.axes[0].get_position().bounds == position
+    assert fig.dpi == 100  # the screen resolution is restored after the layout
+
+
+def test_render_formats_says_which_glyph_is_missing():
+    fig = _figure("title")
+    fig.text(0.5, 0.5, "\U0001f344 mushroom")
+    with style.figure_style("single-column"), pytest.raises(AnalysisError) as caught:
+        style.render_formats(fig, ["svg"])
+    assert str(caught.value).startswith("figure text: Glyph 127812")
 
 
 def test_pdf_embeds_the_cjk_font_as_cid_not_type3():
