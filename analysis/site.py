@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -425,8 +426,9 @@ def build_pages(
     print(f"site: executing {todo} notebook(s) and converting {len(pages)} page(s) with {workers} worker(s)"
           + (", writing figures and tables alongside" if before else ""))
     import nbclient  # noqa: F401  (imported once here; the forked workers share them)
-    import nbconvert  # noqa: F401
     import nbformat  # noqa: F401
+
+    warm_html_exporter()  # and the converter, templates compiled
 
     def submit(pool, page: Page, target: Path, execute: bool):
         return pool.submit(build_page, str(root / page.source), str(target), page, execute, kernel_name)
@@ -512,11 +514,23 @@ def notebook_to_html(executed: Path, page: Page) -> tuple[str, dict[str, bytes]]
     ``.ipynb``/``.qmd`` pages become ``.html`` links, as Quarto does.
     """
     import nbformat
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
     nb = nbformat.read(str(executed), as_version=4)
     _apply_cell_options(nb)
+    stem = Path(page.source).stem
+    body, resources = _html_exporter().from_notebook_node(
+        nb, resources={"output_files_dir": f"{stem}_files", "unique_key": "output"}
+    )
+    return rewrite_notebook_links(body), dict(resources.get("outputs", {}))
+
+
+@functools.cache
+def _html_exporter():
+    """The preview's nbconvert exporter, made once per process (as nbconvert's own command line
+    reuses one for every notebook): its templates are compiled on first use, ~0.5 s."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     config = Config()
     config.HTMLExporter.template_name = "basic"
     config.HTMLExporter.exclude_input_prompt = True
@@ -526,12 +540,15 @@ def notebook_to_html(executed: Path, page: Page) -> tuple[str, dict[str, bytes]]
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_input_tags = {"preview-remove-input"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"preview-remove-output"}
-    exporter = HTMLExporter(config=config)
-    stem = Path(page.source).stem
-    body, resources = exporter.from_notebook_node(
-        nb, resources={"output_files_dir": f"{stem}_files", "unique_key": "output"}
-    )
-    return rewrite_notebook_links(body), dict(resources.get("outputs", {}))
+    return HTMLExporter(config=config)
+
+
+def warm_html_exporter() -> None:
+    """Compile the exporter's templates in this process (before workers fork, they share them)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# -"), nbformat.v4.new_code_cell("")])
+    _html_exporter().from_notebook_node(nb, resources={"output_files_dir": "-", "unique_key": "-"})
 
 
 def rewrite_notebook_links(fragment: str) -> str:
