@@ -186,18 +186,29 @@ def working_font_path() -> Path:
     seed = f"{WORKING_FONT_VERSION}:{font_path().stat().st_size}:{characters}"
     key = hashlib.sha256(seed.encode()).hexdigest()[:16]
     target = paths.FONTS_CACHE_DIR / f"NotoSansSC-Regular-subset-{key}.ttf"
+    return _cached_subset(font_path(), characters, target, ["*"], transform=_convert_to_truetype)
+
+
+def _cached_subset(source: Path, characters: str, target: Path, layout_features: list[str],
+                   drop_tables: tuple[str, ...] = (), transform=None) -> Path:
+    """*target*: the subset of font *source* holding *characters* (all name records, a drawn
+    .notdef, the given OpenType *layout_features*, without *drop_tables*), passed through
+    *transform* (a function changing the fontTools font in place) and saved atomically; made
+    only if *target* does not exist yet (its name carries a hash of everything that shapes it)."""
     if not target.exists():
         from fontTools import subset
 
         options = subset.Options()
         options.name_IDs = ["*"]
-        options.layout_features = ["*"]
+        options.layout_features = layout_features
         options.notdef_outline = True
-        font = subset.load_font(str(font_path()), options)
+        options.drop_tables += list(drop_tables)
+        font = subset.load_font(str(source), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=characters)
         subsetter.subset(font)
-        _convert_to_truetype(font)
+        if transform is not None:
+            transform(font)
         with atomic_path(target) as tmp:
             font.save(str(tmp))
     return target
@@ -282,24 +293,15 @@ def figure_font_path() -> Path:
     seed = f"{source.name}:{FIGURE_FONT_FAMILY}:{','.join(FIGURE_FONT_FEATURES)}:{characters}"
     key = hashlib.sha256(seed.encode()).hexdigest()[:16]
     target = paths.FONTS_CACHE_DIR / f"NotoSansSC-Regular-figures-{key}.ttf"
-    if not target.exists():
-        from fontTools import subset
+    vertical = ("vhea", "vmtx", "VORG", "BASE")  # vertical metrics: figures set text horizontally
+    return _cached_subset(source, characters, target, list(FIGURE_FONT_FEATURES), vertical, _rename_figure_font)
 
-        options = subset.Options()
-        options.name_IDs = ["*"]
-        options.layout_features = list(FIGURE_FONT_FEATURES)
-        options.notdef_outline = True
-        options.drop_tables += ["vhea", "vmtx", "VORG", "BASE"]  # vertical metrics: figures set text horizontally
-        font = subset.load_font(str(source), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=characters)
-        subsetter.subset(font)
-        for record in font["name"].names:
-            if record.nameID in (1, 4, 16):
-                record.string = FIGURE_FONT_FAMILY
-        with atomic_path(target) as tmp:
-            font.save(str(tmp))
-    return target
+
+def _rename_figure_font(font) -> None:
+    """Give the figure font its own family name (name records 1, 4 and 16), in place."""
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = FIGURE_FONT_FAMILY
 
 
 @functools.cache
