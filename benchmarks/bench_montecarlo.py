@@ -97,6 +97,12 @@ def _summarise(columns: dict[str, list[float]]) -> None:
         sum(v >= share for v in columns["share_of_poverty_line"])
 
 
+def _loop_state(laws):
+    """Empty output columns, one uniform per input, first-order counts and sums per input and bin."""
+    return ({name: [] for name in scenarios.MC_OUTPUTS}, [0.0] * len(laws),
+            [[0] * scenarios.SOBOL_BINS for _ in laws], [[0.0] * scenarios.SOBOL_BINS for _ in laws])
+
+
 def time_model_loop(draws: int) -> float:
     """A plain Python loop over draws calling the project's model (season_arrays) once per draw."""
     p = get_parameters("base")
@@ -104,9 +110,7 @@ def time_model_loop(draws: int) -> float:
     laws = _laws()
     rng = random.Random(SEED)
     start = time.perf_counter()
-    columns = {name: [] for name in scenarios.MC_OUTPUTS}
-    uniforms = [0.0] * len(laws)
-    counts, sums = [[0] * scenarios.SOBOL_BINS for _ in laws], [[0.0] * scenarios.SOBOL_BINS for _ in laws]
+    columns, uniforms, counts, sums = _loop_state(laws)
     for _ in range(draws):
         out = model.season_arrays(**(fixed | _draw_inputs(rng, laws, uniforms)))
         for name in scenarios.MC_OUTPUTS:
@@ -122,9 +126,7 @@ def time_inline_loop(draws: int) -> float:
     laws = _laws()
     rng = random.Random(SEED)
     start = time.perf_counter()
-    columns = {name: [] for name in scenarios.MC_OUTPUTS}
-    uniforms = [0.0] * len(laws)
-    counts, sums = [[0] * scenarios.SOBOL_BINS for _ in laws], [[0.0] * scenarios.SOBOL_BINS for _ in laws]
+    columns, uniforms, counts, sums = _loop_state(laws)
     for _ in range(draws):
         x = _draw_inputs(rng, laws, uniforms)
         revenue = p.segments * x["yield_kg_per_segment"] * x["price_yuan_per_kg"]
