@@ -274,7 +274,7 @@ def test_every_figure_renders_in_every_format(figure_id, lang):
     assert fonts and all(subtype != "/Type3" and embedded for subtype, embedded in fonts)
     # every character the figure shows is in the small figure font: no fallback to the 2.3 MB working font
     assert set(_embedded_families(rendered["pdf"])) == {style.FIGURE_FONT_FAMILY}
-    assert _woff2_family(rendered["svg"]) == style.FIGURE_FONT_FAMILY
+    assert _woff_family(rendered["svg"]) == style.FIGURE_FONT_FAMILY
 
 
 def _embedded_families(pdf: bytes) -> list[str]:
@@ -291,12 +291,12 @@ def _embedded_families(pdf: bytes) -> list[str]:
     return families
 
 
-def _woff2_family(svg: bytes) -> str:
+def _woff_family(svg: bytes) -> str:
     import base64
 
     from fontTools.ttLib import TTFont
 
-    data = re.search(rb"data:font/woff2;base64,([A-Za-z0-9+/=]+)", svg).group(1)
+    data = re.search(rb"data:font/woff;base64,([A-Za-z0-9+/=]+)", svg).group(1)
     return TTFont(io.BytesIO(base64.b64decode(data)))["name"].getDebugName(1)
 
 

@@ -219,7 +219,7 @@ def test_svg_keeps_text_and_carries_the_font_subset():
     with style.figure_style("single-column"):
         svg = style.render_figure(fig, "svg").decode("utf-8")
     assert "<text" in svg and "大苏河乡" in svg
-    assert "@font-face" in svg and "data:font/woff2;base64," in svg
+    assert "@font-face" in svg and "data:font/woff;base64," in svg
     assert style.SVG_FONT_STACK in svg
     assert "<dc:date>" not in svg
 
@@ -265,13 +265,13 @@ def _embedded_families(pdf: bytes) -> list[str]:
     return sorted(families)
 
 
-def _woff2_of(svg: bytes):
+def _woff_of(svg: bytes):
     import base64
     import re
 
     from fontTools.ttLib import TTFont
 
-    data = re.search(rb"data:font/woff2;base64,([A-Za-z0-9+/=]+)", svg).group(1)
+    data = re.search(rb"data:font/woff;base64,([A-Za-z0-9+/=]+)", svg).group(1)
     return TTFont(io.BytesIO(base64.b64decode(data)))
 
 
@@ -282,9 +282,9 @@ def test_text_of_the_figures_embeds_only_the_small_figure_font():
     with style.figure_style("single-column"):
         rendered = style.render_formats(fig, ["svg", "pdf"])
     assert _embedded_families(rendered["pdf"]) == ["Noto Sans SC Figures"] * 2
-    woff2 = _woff2_of(rendered["svg"])
-    assert woff2["name"].getDebugName(1) == "Noto Sans SC Figures"
-    assert {ord(ch) for ch in "大苏河乡Dasuhe:profit2.5Source资料来源：共产党员网"} <= set(woff2.getBestCmap())
+    woff = _woff_of(rendered["svg"])
+    assert woff["name"].getDebugName(1) == "Noto Sans SC Figures"
+    assert {ord(ch) for ch in "大苏河乡Dasuhe:profit2.5Source资料来源：共产党员网"} <= set(woff.getBestCmap())
 
 
 def test_a_character_outside_the_figure_font_falls_back_to_the_working_font():
@@ -293,9 +293,9 @@ def test_a_character_outside_the_figure_font_falls_back_to_the_working_font():
         warnings.simplefilter("error")
         rendered = style.render_formats(fig, ["png", "svg", "pdf"])
     assert _embedded_families(rendered["pdf"]) == ["Noto Sans SC", "Noto Sans SC Figures"]
-    woff2 = _woff2_of(rendered["svg"])  # one @font-face: cut from the working font, which has every character
-    assert woff2["name"].getDebugName(1) == "Noto Sans SC"
-    assert ord("鑫") in woff2.getBestCmap()
+    woff = _woff_of(rendered["svg"])  # one @font-face: cut from the working font, which has every character
+    assert woff["name"].getDebugName(1) == "Noto Sans SC"
+    assert ord("鑫") in woff.getBestCmap()
 
 
 def test_save_figure_is_atomic_on_failure(tmp_path):
