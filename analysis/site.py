@@ -913,6 +913,10 @@ def run_site(args: argparse.Namespace) -> int:
         print(f"site: Quarto website rendered into {paths.SITE_DIR.relative_to(paths.ROOT)}/ "
               f"({time.monotonic() - started:.1f} s)")
         return 0
+    # nbformat validates with jsonschema, which imports the optional rfc3987_syntax when it is
+    # installed (jupyter-events pulls it in): it builds an IRI grammar at import, ~1.5 s of one core
+    # on this machine, for a format nbformat's schema never uses. jsonschema skips it on ImportError.
+    sys.modules.setdefault("rfc3987_syntax", None)
     before = None if outputs_current(dependencies_hash, cache_dir) else (write_outputs, (dependencies_hash, cache_dir))
     result = build_preview(jobs=args.jobs, use_cache=not args.no_cache, dependencies_hash=dependencies_hash,
                            before=before)
