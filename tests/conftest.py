@@ -43,3 +43,31 @@ def _set_cell(data_dir: Path, file: str, key: str, column: str, value: str) -> i
 def set_cell():
     """``set_cell(data_dir, file, key, column, value) -> CSV line number``: corrupt one cell of a copy."""
     return _set_cell
+
+
+def embedded_font_families(pdf: bytes) -> list[str]:
+    """Family name (nameID 1) of every TrueType font file embedded in *pdf*, sorted."""
+    import io
+
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+
+    families = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            for d in font.get_object()["/DescendantFonts"]:
+                data = d.get_object()["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
+                families.append(TTFont(io.BytesIO(data))["name"].getDebugName(1))
+    return sorted(families)
+
+
+def svg_font(svg: bytes):
+    """The font of the first WOFF ``@font-face`` embedded in *svg* (a fontTools TTFont)."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    data = re.search(rb"data:font/woff;base64,([A-Za-z0-9+/=]+)", svg).group(1)
+    return TTFont(io.BytesIO(base64.b64decode(data)))

@@ -12,6 +12,7 @@ import pytest
 
 from analysis import figures, style
 from analysis.parameters import get_parameters
+from conftest import embedded_font_families, svg_font
 
 pytestmark = pytest.mark.filterwarnings("error:Glyph.*missing", "error:constrained_layout not applied")
 
@@ -273,31 +274,8 @@ def test_every_figure_renders_in_every_format(figure_id, lang):
     fonts = _pdf_fonts(PdfReader(io.BytesIO(rendered["pdf"])))
     assert fonts and all(subtype != "/Type3" and embedded for subtype, embedded in fonts)
     # every character the figure shows is in the small figure font: no fallback to the 2.3 MB working font
-    assert set(_embedded_families(rendered["pdf"])) == {style.FIGURE_FONT_FAMILY}
-    assert _woff_family(rendered["svg"]) == style.FIGURE_FONT_FAMILY
-
-
-def _embedded_families(pdf: bytes) -> list[str]:
-    """Family name (nameID 1) of every TrueType font file embedded in *pdf*."""
-    from fontTools.ttLib import TTFont
-    from pypdf import PdfReader
-
-    families = []
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            for d in font.get_object()["/DescendantFonts"]:
-                data = d.get_object()["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
-                families.append(TTFont(io.BytesIO(data))["name"].getDebugName(1))
-    return families
-
-
-def _woff_family(svg: bytes) -> str:
-    import base64
-
-    from fontTools.ttLib import TTFont
-
-    data = re.search(rb"data:font/woff;base64,([A-Za-z0-9+/=]+)", svg).group(1)
-    return TTFont(io.BytesIO(base64.b64decode(data)))["name"].getDebugName(1)
+    assert set(embedded_font_families(rendered["pdf"])) == {style.FIGURE_FONT_FAMILY}
+    assert svg_font(rendered["svg"])["name"].getDebugName(1) == style.FIGURE_FONT_FAMILY
 
 
 def _pdf_fonts(reader) -> list[tuple[str, bool]]:

@@ -9,6 +9,7 @@ import pytest
 
 from analysis import style
 from analysis.errors import AnalysisError, ParameterError
+from conftest import embedded_font_families, svg_font
 
 pytestmark = pytest.mark.filterwarnings("error:Glyph.*missing")
 
@@ -251,38 +252,14 @@ def test_figure_font_is_the_working_font_cut_to_the_figures_characters():
     assert vertical == (False, True)  # horizontal text only: no vertical metrics
 
 
-def _embedded_families(pdf: bytes) -> list[str]:
-    """Family name (nameID 1) of every font file embedded in *pdf*."""
-    from fontTools.ttLib import TTFont
-    from pypdf import PdfReader
-
-    families = []
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            for d in font.get_object()["/DescendantFonts"]:
-                data = d.get_object()["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
-                families.append(TTFont(io.BytesIO(data))["name"].getDebugName(1))
-    return sorted(families)
-
-
-def _woff_of(svg: bytes):
-    import base64
-    import re
-
-    from fontTools.ttLib import TTFont
-
-    data = re.search(rb"data:font/woff;base64,([A-Za-z0-9+/=]+)", svg).group(1)
-    return TTFont(io.BytesIO(base64.b64decode(data)))
-
-
 def test_text_of_the_figures_embeds_only_the_small_figure_font():
     # words of the project only ("副", "测" and "试" of the default subtitle and source are not);
     # "fi" and Latin-context digits make matplotlib write a second subset of the same font
     fig = _figure("大苏河乡 Dasuhe: profit 2.5", subtitle="Source", source="资料来源：共产党员网")
     with style.figure_style("single-column"):
         rendered = style.render_formats(fig, ["svg", "pdf"])
-    assert _embedded_families(rendered["pdf"]) == ["Noto Sans SC Figures"] * 2
-    woff = _woff_of(rendered["svg"])
+    assert embedded_font_families(rendered["pdf"]) == ["Noto Sans SC Figures"] * 2
+    woff = svg_font(rendered["svg"])
     assert woff["name"].getDebugName(1) == "Noto Sans SC Figures"
     assert {ord(ch) for ch in "大苏河乡Dasuhe:profit2.5Source资料来源：共产党员网"} <= set(woff.getBestCmap())
 
@@ -292,8 +269,8 @@ def test_a_character_outside_the_figure_font_falls_back_to_the_working_font():
     with warnings.catch_warnings(), style.figure_style("single-column"):
         warnings.simplefilter("error")
         rendered = style.render_formats(fig, ["png", "svg", "pdf"])
-    assert _embedded_families(rendered["pdf"]) == ["Noto Sans SC", "Noto Sans SC Figures"]
-    woff = _woff_of(rendered["svg"])  # one @font-face: cut from the working font, which has every character
+    assert embedded_font_families(rendered["pdf"]) == ["Noto Sans SC", "Noto Sans SC Figures"]
+    woff = svg_font(rendered["svg"])  # one @font-face: cut from the working font, which has every character
     assert woff["name"].getDebugName(1) == "Noto Sans SC"
     assert ord("鑫") in woff.getBestCmap()
 
