@@ -396,7 +396,6 @@ def build_pages(
     use_cache: bool = True,
     before: tuple | None = None,
     font_text: str | None = None,
-    use_kernel_pool: bool = True,
 ) -> tuple[dict[str, tuple[str, dict[str, bytes]]], bytes | None]:
     """Every page executed (cached in *cache_dir*/executed) and converted, in parallel workers.
 
@@ -405,9 +404,9 @@ def build_pages(
     its own, so it runs while this process imports nbclient and nbconvert; pages that read its
     outputs (:func:`page_reads_outputs`) start once it has finished, the others at once.
     *font_text*: text for :func:`subset_font`, computed in a worker alongside (font None if not given).
-    With *use_kernel_pool*, each notebook's kernel is forked from one process that has already
+    Each notebook's kernel is forked from one process that has already
     imported ipykernel and what the notebooks import (:mod:`analysis.kernelpool`: the same fresh
-    state, without paying the imports ten times); if that server cannot start, plain ``python3``
+    state, without paying the imports for every notebook); if that server cannot start, plain ``python3``
     kernels are used.
     """
     executed_dir = cache_dir / "executed"
@@ -437,7 +436,7 @@ def build_pages(
         if outputs_pool is not None:
             stack.callback(outputs_pool.shutdown, wait=True, cancel_futures=True)
         kernel_name = "python3"
-        if todo and use_kernel_pool:
+        if todo:
             from analysis.kernelpool import ForkServer
 
             try:  # started before the workers fork: they inherit its kernelspec
