@@ -1,5 +1,5 @@
 # Dasuhe case study report. Two commands on a fresh machine:
-#   make site   build everything (data check, tables, figures, site or offline preview)
+#   make site   build everything (data check, figures, tables, every page executed, the Quarto site)
 #   make test   run the test suite
 # Everything runs from a local .venv built from requirements.txt.
 
@@ -46,10 +46,12 @@ $(STAMP): requirements.txt pyproject.toml
 	mkdir -p .cache
 	$(PY) -m pip install --quiet -r requirements.txt > .cache/pip.log 2>&1 || { cat .cache/pip.log; exit 1; }
 	$(PY) -m pip install --quiet --no-deps -e . > .cache/pip.log 2>&1 || { cat .cache/pip.log; exit 1; }
+	# the git filter that keeps notebooks' outputs out of commits (.gitattributes names it)
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install; fi
 	touch $@
 
 clean:
-	rm -rf _site .cache tables benchmarks/out .pytest_cache .hypothesis
+	rm -rf _site .cache tables benchmarks/out .pytest_cache .hypothesis .quarto
 	find figures -mindepth 1 ! -name README.md -delete
 
 distclean: clean

@@ -11,7 +11,11 @@ Modules (import what you need; nothing heavy is imported here):
 - :mod:`analysis.style`     figure style, fonts and export
 - :mod:`analysis.figures`   one function per figure, the manifest
 - :mod:`analysis.tables`    publication tables
-- :mod:`analysis.site`      notebook execution and the offline preview
-- :mod:`analysis.kernelpool` Jupyter kernels forked from one pre-imported process (for the preview)
+- :mod:`analysis.bib`       references.bib from the data package
+- :mod:`analysis.pages`     a page notebook → the executed page of an edition
+- :mod:`analysis.quarto`    finding, installing and running Quarto
+- :mod:`analysis.fonts`     the site's and the PDFs' typefaces (npm registry), web subsets
+- :mod:`analysis.processes` child processes that die with the build
+- :mod:`analysis.site`      the site build: validate, outputs, pages, Quarto, swap into _site/
 """
 __version__ = "0.1.0"

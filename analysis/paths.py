@@ -39,21 +39,19 @@ TABLES_DIR = ROOT / "tables"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 SITE_DIR = ROOT / "_site"
 QUARTO_CONFIG = ROOT / "_quarto.yml"
+QUARTO_PROFILE = "_quarto-{profile}.yml"  # a profile of it (one per edition of the site), beside it
 REFERENCES_BIB = ROOT / "references.bib"
 CITATION_FILE = ROOT / "CITATION.cff"
 BENCHMARKS_DIR = ROOT / "benchmarks"
 ANALYSIS_DIR = ROOT / "analysis"
-SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"
-SITE_PAGE_TEMPLATE = SITE_ASSETS_DIR / "page.html"  # the offline preview's page template
-PREVIEW_CSS = SITE_ASSETS_DIR / "preview.css"  # its stylesheet (copied into site_libs/ under the same name)
+SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"  # the site's stylesheet, Typst header, Lua filter
 REQUIREMENTS = ROOT / "requirements.txt"
 PYPROJECT = ROOT / "pyproject.toml"
 
 # --- caches (kept inside the project, never in $HOME) ----------------------
 CACHE_DIR = ROOT / ".cache"
-SITE_CACHE_DIR = CACHE_DIR / "site"  # offline preview: executed notebooks, stamps, font subsets
+SITE_CACHE_DIR = CACHE_DIR / "site"  # the site build: stamps, executed pages, staging projects, logs
 FONTS_CACHE_DIR = CACHE_DIR / "fonts"  # CJK fonts: the figures' working subset (style.py)
 NUMBA_CACHE_DIR = CACHE_DIR / "numba"  # the Monte Carlo kernel compiled once per machine (kernel.py)
-# Quarto's Typst searches font-paths recursively, so its font gets a directory of its own
-# (nothing else named "Noto Sans SC" in it): _quarto.yml format.typst.font-paths.
-TYPST_FONTS_DIR = FONTS_CACHE_DIR / "typst"
+QUARTO_DIR = CACHE_DIR / "quarto"  # Quarto installed from the kit (analysis/quarto.py)
+QUARTO_KIT = SHARED_DIR / "quarto-kit"  # Quarto 1.7.34 from package registries, beside the checkout

