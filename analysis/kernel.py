@@ -25,13 +25,15 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 UNIFORM, TRIANGULAR = 0, 1  # law codes of the varied inputs
-BLOCK = 2048  # draws per block: the block's 9 inputs and 8 outputs (136 KiB) stay in a core's L2 cache
+BLOCK = 2048  # draws per block: the block's 11 inputs and 11 outputs (352 KiB) stay in a core's L2 cache
 # The outputs the kernel computes, in this order (scenarios.MC_OUTPUTS names them; a test checks).
 OUTPUTS = ("per_person_yuan", "per_household_yuan", "share_of_poverty_line", "households_pool_yuan",
-           "village_pool_yuan", "enterprise_yuan", "profit_yuan", "revenue_yuan")
+           "village_pool_yuan", "enterprise_yuan", "profit_yuan", "revenue_yuan", "per_recipient_person_yuan",
+           "per_recipient_household_yuan", "recipient_share_of_poverty_line")
 # The season inputs, in the order of the kernel's *inputs* vector (model.SEASON_INPUTS; a test checks).
 INPUTS = ("segments", "yield_kg_per_segment", "price_yuan_per_kg", "cost_yuan_per_segment", "village_share",
-          "households", "persons", "subsidy_fraction", "poverty_line_yuan")
+          "households", "persons", "subsidy_fraction", "poverty_line_yuan", "recipient_households",
+          "recipient_persons")
 
 
 @numba.njit(cache=True, nogil=True)
@@ -90,6 +92,9 @@ def chunk(uniforms, laws, positions, inputs, values, histogrammed, hist_bounds, 
             per_person = households_pool / x[6, i]
             out[0, i], out[1, i], out[2, i] = per_person, households_pool / x[5, i], per_person / x[8, i]
             out[3, i], out[4, i], out[5, i], out[6, i], out[7, i] = households_pool, pool, profit - pool, profit, revenue
+            per_recipient_person = households_pool / x[10, i]
+            out[8, i], out[9, i] = per_recipient_person, households_pool / x[9, i]
+            out[10, i] = per_recipient_person / x[8, i]
         for h in range(len(histogrammed)):
             values_h, counts, low, scale = out[histogrammed[h]], hist_counts[h], hist_bounds[h, 0], hist_bounds[h, 1]
             total = 0.0

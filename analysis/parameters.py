@@ -1,9 +1,25 @@
-"""The model's parameters: facts of the article plus the assumptions table.
+"""The model's parameters: facts of the article, the assumptions table, and two computed ones.
 
 Every number the model uses comes from ``data/``: the facts table (through
 :func:`analysis.data.fact_value`) or ``data/assumptions.csv`` (through
 :func:`analysis.data.load_assumptions`). This module names them, checks them and
 bundles them into one frozen :class:`Parameters` object.
+
+Two parameters are *computed* unless a caller sets them (COMPUTED_PARAMETERS, each with its
+rule, which :func:`parameter_table` lists as its source):
+
+    recipient_households = registered poor households - households out of poverty by end-2017
+                           (facts poor_households_registered - households_out_of_poverty_2017: 243 - 113 = 130)
+    recipient_persons    = recipient_households x persons / households   (recipient households are
+                           assumed to have the registered average size)
+
+A computed parameter follows its rule from the run's values (``get_parameters(recipient_households=100)``
+gives ``recipient_persons = 100 x 690 / 243``; so does ``.replace(recipient_households=100)``) until it
+is set itself. Rules between parameters: persons >= households; 0 < recipient_households <=
+households; recipient_households <= recipient_persons <= persons (the recipients are some of the
+registered poor, so they cannot be more persons than are registered).
+
+POLICY_LEVERS are choices (of the villages), not uncertainties: the Monte Carlo never draws them.
 
 >>> p = get_parameters("base", price_yuan_per_kg=60)        # doctest: +SKIP
 >>> p.replace(subsidy_fraction=0.4).subsidy_fraction        # doctest: +SKIP
@@ -46,6 +62,8 @@ FACT_PARAMETERS: dict[str, tuple[str, str, str]] = {
                                       "临时用工(最高每日)"),
     "cooperative_monthly_income_yuan": ("cooperative_monthly_income_yuan", "Cooperative income per month (one couple)",
                                         "合作社月收入(一对夫妻)"),
+    "ground_fungus_area_mu": ("tianfu_ground_fungus_area_mu", "Ground-laid wood-ear at the production base",
+                              "生产基地地摆木耳面积"),
 }
 
 # Parameters taken from data/assumptions.csv (its ``name`` column must list exactly these).
@@ -55,16 +73,42 @@ ASSUMPTION_NAMES: tuple[str, ...] = (
     "poor_share_of_temporary_labour", "long_term_wage_yuan_per_year", "poor_share_of_long_term_jobs",
     "land_rent_period_years", "poor_share_of_transferred_land", "cooperative_months_per_year",
     "discount_rate", "price_cv", "yield_cv", "enterprise_own_margin_ratio", "investment_above_stated_share",
+    "poverty_shortfall_yuan_per_person", "workers_per_working_household", "land_rent_share_to_households",
+    "alternative_daily_wage_yuan", "long_term_work_days_per_year", "non_labour_cost_yuan_per_segment",
+    "segments_per_mu", "bag_sale_margin_yuan_per_segment", "poverty_line_year", "first_season_year",
+    "poverty_line_growth_rate", "disaster_probability_per_year", "disaster_yield_loss_share",
 )
 
-SETTABLE: tuple[str, ...] = tuple(FACT_PARAMETERS) + ASSUMPTION_NAMES
+# The facts of the recipient rule: registered poor households minus those out of poverty by end-2017.
+REGISTERED_HOUSEHOLDS_FACT = "poor_households_registered"
+EXITED_HOUSEHOLDS_FACT = "households_out_of_poverty_2017"
+
+# Parameters computed from others unless set: name -> (label_en, label_zh, unit, rule as parameter_table states it).
+COMPUTED_PARAMETERS: dict[str, tuple[str, str, str, str]] = {
+    "recipient_households": (
+        "Poor households receiving the subsidy", "领取补助的贫困户", "households",
+        f"computed: {REGISTERED_HOUSEHOLDS_FACT} - {EXITED_HOUSEHOLDS_FACT} (registered poor households not yet "
+        "out of poverty at end-2017, the households the article's subsidy is for)"),
+    "recipient_persons": (
+        "Persons in the households receiving the subsidy", "领取补助户的人口", "persons",
+        "computed: recipient_households x persons / households (assumes the recipient households have the "
+        "registered average size)"),
+}
+
+# Choices, not uncertainties: the Monte Carlo holds them at the run's values.
+POLICY_LEVERS: tuple[str, ...] = ("subsidy_fraction", "recipient_households", "recipient_persons")
+
+SETTABLE: tuple[str, ...] = tuple(FACT_PARAMETERS) + ASSUMPTION_NAMES + tuple(COMPUTED_PARAMETERS)
 
 # Range rules: a share lies in [0, 1]; a positive parameter is > 0; every other one is >= 0.
 SHARES = frozenset({
     "village_share", "subsidy_fraction", "temp_workers_mean_share_of_peak", "poor_share_of_temporary_labour",
-    "poor_share_of_long_term_jobs", "poor_share_of_transferred_land",
+    "poor_share_of_long_term_jobs", "poor_share_of_transferred_land", "land_rent_share_to_households",
+    "disaster_probability_per_year", "disaster_yield_loss_share",
 })
-POSITIVE = frozenset({"households", "persons", "contract_years", "land_rent_period_years", "poverty_line_yuan"})
+POSITIVE = frozenset({"households", "persons", "contract_years", "land_rent_period_years", "poverty_line_yuan",
+                      "poverty_shortfall_yuan_per_person", "workers_per_working_household", "recipient_households",
+                      "recipient_persons"})
 
 
 def format_number(value: float) -> str:
@@ -118,8 +162,13 @@ def check_value(name: str, value) -> float:
 class Parameters:
     """Every input of the model, one float per settable name; validated on construction.
 
-    Raises :class:`~analysis.errors.ParameterError` when a value breaks its range rule or
-    ``persons < households`` (``persons=100: must be >= households (243)``).
+    Raises :class:`~analysis.errors.ParameterError` when a value breaks its range rule or a rule
+    between parameters: ``persons=100: must be >= households (243)``, ``recipient_households=300:
+    must be <= households (243)``, ``recipient_persons=100: must be >= recipient_households (130)``,
+    ``recipient_persons=700: must be <= persons (690)``.
+
+    *follows_rule* names the computed parameters (COMPUTED_PARAMETERS) that follow their rule:
+    :meth:`replace` recomputes them from the new values (not compared, not in :meth:`as_dict`).
     """
 
     # facts of the article
@@ -135,6 +184,7 @@ class Parameters:
     long_term_workers: float
     temporary_workers_max_per_day: float
     cooperative_monthly_income_yuan: float
+    ground_fungus_area_mu: float
     # assumptions (data/assumptions.csv)
     yield_kg_per_segment: float
     price_yuan_per_kg: float
@@ -155,25 +205,81 @@ class Parameters:
     yield_cv: float
     enterprise_own_margin_ratio: float
     investment_above_stated_share: float
+    poverty_shortfall_yuan_per_person: float
+    workers_per_working_household: float
+    land_rent_share_to_households: float
+    alternative_daily_wage_yuan: float
+    long_term_work_days_per_year: float
+    non_labour_cost_yuan_per_segment: float
+    segments_per_mu: float
+    bag_sale_margin_yuan_per_segment: float
+    poverty_line_year: float
+    first_season_year: float
+    poverty_line_growth_rate: float
+    disaster_probability_per_year: float
+    disaster_yield_loss_share: float
+    # computed unless set (COMPUTED_PARAMETERS)
+    recipient_households: float
+    recipient_persons: float
+    follows_rule: tuple[str, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):
-            object.__setattr__(self, field.name, check_value(field.name, getattr(self, field.name)))
+        for name in SETTABLE:
+            object.__setattr__(self, name, check_value(name, getattr(self, name)))
+        unknown = [name for name in self.follows_rule if name not in COMPUTED_PARAMETERS]
+        if unknown:
+            raise ParameterError(f"follows_rule={unknown[0]}: choose among {', '.join(COMPUTED_PARAMETERS)}")
+        object.__setattr__(self, "follows_rule", tuple(self.follows_rule))
+        self._check_between()
+
+    def _check_between(self) -> None:
+        """The rules between parameters (persons, households and the recipients)."""
+        n = format_number
         if self.persons < self.households:
-            raise ParameterError(
-                f"persons={format_number(self.persons)}: must be >= households ({format_number(self.households)})"
-            )
+            raise ParameterError(f"persons={n(self.persons)}: must be >= households ({n(self.households)})")
+        if self.recipient_households > self.households:
+            hint = (f" (the default, {REGISTERED_HOUSEHOLDS_FACT} - {EXITED_HOUSEHOLDS_FACT}; set recipient_households)"
+                    if "recipient_households" in self.follows_rule else "")
+            raise ParameterError(f"recipient_households={n(self.recipient_households)}: must be <= households "
+                                 f"({n(self.households)}){hint}")
+        if self.recipient_persons < self.recipient_households:
+            raise ParameterError(f"recipient_persons={n(self.recipient_persons)}: must be >= recipient_households "
+                                 f"({n(self.recipient_households)})")
+        if self.recipient_persons > self.persons:
+            raise ParameterError(f"recipient_persons={n(self.recipient_persons)}: must be <= persons "
+                                 f"({n(self.persons)})")
 
     def replace(self, **changes: float) -> "Parameters":
-        """A validated copy with *changes* applied; ParameterError for an unknown name or a bad value."""
-        for name in changes:
-            if name not in SETTABLE:
-                check_value(name, changes[name])  # raises the 'unknown parameter' error
-        return dataclasses.replace(self, **changes)
+        """A validated copy with *changes* applied; the computed parameters that follow their rule
+        and are not changed are recomputed from the new values. ParameterError for an unknown
+        name or a bad value."""
+        values = self.as_dict()
+        for name, value in changes.items():
+            values[name] = check_value(name, value)  # unknown names, non-numbers and ranges first
+        follows = tuple(name for name in self.follows_rule if name not in changes)
+        return Parameters(**apply_rules(values, follows), follows_rule=follows)
 
     def as_dict(self) -> dict[str, float]:
         """``{name: value}`` in SETTABLE order."""
         return {name: getattr(self, name) for name in SETTABLE}
+
+
+def computed_value(name: str, values: dict[str, float], data_dir: Path | str | None = None) -> float:
+    """The rule of computed parameter *name* (COMPUTED_PARAMETERS) applied to *values*."""
+    if name == "recipient_households":
+        return fact_value(REGISTERED_HOUSEHOLDS_FACT, data_dir) - fact_value(EXITED_HOUSEHOLDS_FACT, data_dir)
+    if name == "recipient_persons":
+        return values["recipient_households"] * values["persons"] / values["households"]
+    raise ParameterError(f"unknown computed parameter {name!r}: choose one of {', '.join(COMPUTED_PARAMETERS)}")
+
+
+def apply_rules(values: dict[str, float], follows, data_dir: Path | str | None = None) -> dict[str, float]:
+    """*values* with each computed parameter in *follows* set by its rule (in COMPUTED_PARAMETERS order)."""
+    values = dict(values)
+    for name in COMPUTED_PARAMETERS:
+        if name in follows:
+            values[name] = computed_value(name, values, data_dir)
+    return values
 
 
 def check_assumption_table(table: pd.DataFrame) -> None:
@@ -219,13 +325,14 @@ def _assumption_table(data_dir: Path) -> pd.DataFrame:
 
 
 def preset_values(preset: str = "base", data_dir: Path | str | None = None) -> dict[str, float]:
-    """``{name: value}`` for every settable name: facts, and the *preset* column of the assumptions."""
+    """``{name: value}`` for every settable name: facts, the *preset* column of the assumptions,
+    and the computed parameters by their rules."""
     if preset not in PRESETS:
         raise ParameterError(f"preset={preset}: choose one of {', '.join(PRESETS)}")
     values = {name: fact_value(fact_id, data_dir) for name, (fact_id, _, _) in FACT_PARAMETERS.items()}
     table = assumption_table(data_dir)
     values.update({name: float(table.at[name, preset]) for name in ASSUMPTION_NAMES})
-    return values
+    return apply_rules(values, tuple(COMPUTED_PARAMETERS), data_dir)
 
 
 def get_parameters(preset: str = "base", **overrides: float) -> Parameters:
@@ -240,14 +347,30 @@ def get_parameters(preset: str = "base", **overrides: float) -> Parameters:
     values = preset_values(preset)
     for name, value in overrides.items():
         values[name] = check_value(name, value)
-    return Parameters(**values)
+    follows = tuple(name for name in COMPUTED_PARAMETERS if name not in overrides)
+    return Parameters(**apply_rules(values, follows), follows_rule=follows)
 
 
-def parameter_table() -> pd.DataFrame:
+def outside_range(p: Parameters) -> dict[str, bool]:
+    """``{name: True}`` where *p*'s value lies outside the parameter's low-high in
+    :func:`parameter_table` (a fact: differs from the article's value); computed parameters
+    (choices, with no assumed range) are never outside."""
+    table = parameter_table().set_index("name")
+    flags = {}
+    for name, value in p.as_dict().items():
+        low, high, kind = table.at[name, "low"], table.at[name, "high"], table.at[name, "kind"]
+        flags[name] = kind != "computed" and not low <= value <= high
+    return flags
+
+
+def parameter_table(p: Parameters | None = None) -> pd.DataFrame:
     """Every parameter with its provenance: name, label_en, label_zh, unit, low, base, high,
-    kind ('fact' or 'assumption'), source (fact_id or source_id), qualifier (facts only).
+    kind ('fact', 'assumption' or 'computed'), source (fact_id, source_id, or the rule of a
+    computed parameter: 'computed: ...'), qualifier (facts only), is_policy_lever (POLICY_LEVERS).
 
-    Facts have low = base = high = the article's value.
+    Facts have low = base = high = the article's value; computed parameters the value of their
+    rule at the base preset. With *p*, two more columns: value (*p*'s) and outside_range
+    (:func:`outside_range`).
     """
     rows = []
     for name, (fact_id, label_en, label_zh) in FACT_PARAMETERS.items():
@@ -261,5 +384,16 @@ def parameter_table() -> pd.DataFrame:
         rows.append({"name": name, "label_en": row["label_en"], "label_zh": row["label_zh"], "unit": row["unit"],
                      "low": float(row["low"]), "base": float(row["base"]), "high": float(row["high"]),
                      "kind": "assumption", "source": row["source_id"], "qualifier": ""})
+    base = preset_values("base")
+    for name, (label_en, label_zh, unit, rule) in COMPUTED_PARAMETERS.items():
+        rows.append({"name": name, "label_en": label_en, "label_zh": label_zh, "unit": unit,
+                     "low": base[name], "base": base[name], "high": base[name],
+                     "kind": "computed", "source": rule, "qualifier": ""})
     frame = pd.DataFrame(rows)
-    return frame.astype({"low": "float64", "base": "float64", "high": "float64"})
+    frame["is_policy_lever"] = frame["name"].isin(POLICY_LEVERS)
+    frame = frame.astype({"low": "float64", "base": "float64", "high": "float64"})
+    if p is not None:
+        values = p.as_dict()
+        frame["value"] = frame["name"].map(values).astype("float64")
+        frame["outside_range"] = (frame["kind"] != "computed") & ~frame["value"].between(frame["low"], frame["high"])
+    return frame

@@ -1,13 +1,25 @@
-"""Scenarios on the income model: presets, sensitivity, break-even grid, Monte Carlo,
-the year-by-year contract paths and the enterprise's payback; and three commands:
+"""Scenarios on the income model: presets, sensitivity, break-even grid, Monte Carlo, the policy
+levers as axes, what the dividend implies for the exits from poverty, the year-by-year contract
+paths and the enterprise's payback; and three commands:
 
     python -m analysis scenario [--preset low|base|high] [--set NAME=VALUE ...] [--json]
     python -m analysis sensitivity [--preset P] [--set NAME=VALUE ...] [--output NAME] [--json]
-    python -m analysis montecarlo --draws N [--seed S] [--preset P] [--set NAME=VALUE ...] [--json]
+    python -m analysis montecarlo --draws N [--seed S] [--force] [--preset P] [--set NAME=VALUE ...] [--json]
 
 Presets take the low, base or high column of every row of ``data/assumptions.csv``
 (not "pessimistic"/"optimistic": a low cost raises profit). Bad input raises
-:class:`~analysis.errors.ParameterError` (exit 2, one line on stderr).
+:class:`~analysis.errors.ParameterError` (exit 2, one line on stderr): values out of range,
+values whose outputs overflow (named), more than MAX_DRAWS draws without ``--force``, seeds
+outside 0..MAX_SEED. The Monte Carlo draws only uncertainties; the policy levers
+(:data:`analysis.parameters.POLICY_LEVERS`) are held at the run's values and shown as axes
+(:func:`subsidy_share_curve`).
+
+Functions for the report (each returns a tidy DataFrame or a dict; columns in its docstring):
+:func:`presets_table`, :func:`sensitivity`, :func:`break_even_grid`, :func:`monte_carlo`,
+:func:`subsidy_share_curve`, :func:`poverty_gap_lift`, :func:`exits_explained`,
+:func:`poverty_line_by_year`, :func:`contract_paths`, :func:`contract_term_summary`,
+:func:`enterprise_payback`, :func:`booked_cost_sensitivity`; in :mod:`analysis.model`:
+:func:`~analysis.model.income_channel_recipients`, :func:`~analysis.model.wage_bill_check`.
 """
 from __future__ import annotations
 
@@ -16,7 +28,7 @@ import math
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +37,8 @@ import pandas as pd
 from analysis import model
 from analysis.errors import ParameterError
 from analysis.parameters import (
-    ASSUMPTION_NAMES, PRESETS, SETTABLE, Parameters, assumption_table, check_value, format_number,
-    get_parameters, parameter_table, to_number,
+    ASSUMPTION_NAMES, POLICY_LEVERS, PRESETS, SETTABLE, Parameters, assumption_table, check_value, format_number,
+    get_parameters, outside_range, parameter_table, to_number,
 )
 
 DEFAULT_SEED = 20180604  # any fixed integer; this one is the article's date
@@ -41,9 +53,20 @@ SOBOL_BINS = 32  # equal-probability bins of each input for first-order indices
 SAMPLES_KEPT = 10_000
 MC_OUTPUTS: tuple[str, ...] = (
     "per_person_yuan", "per_household_yuan", "share_of_poverty_line", "households_pool_yuan", "village_pool_yuan",
-    "enterprise_yuan", "profit_yuan", "revenue_yuan",
+    "enterprise_yuan", "profit_yuan", "revenue_yuan", "per_recipient_person_yuan", "per_recipient_household_yuan",
+    "recipient_share_of_poverty_line",
 )
 SOBOL_OUTPUT = "per_person_yuan"
+# first_order also reports these outputs: each is SOBOL_OUTPUT times a constant in every run (the
+# recipients are policy levers, never drawn), so its variance shares are SOBOL_OUTPUT's.
+SOBOL_ALSO = ("per_recipient_person_yuan",)
+MAX_SEED = 2**63 - 1  # seeds are signed 64-bit integers (what JSON readers and other languages hold)
+EXACT_FLOAT_INTEGER = 2**53  # above this, a number written with an exponent or a point may have been rounded
+# The command line refuses more draws than this without --force: `montecarlo --draws 1e9` took 26 s on
+# the 2-core build machine (December 2026, with other work running), so 1e10 would take minutes, 1e12 hours.
+MAX_DRAWS = 1_000_000_000
+MAX_DRAWS_TIME = "about 30 s on 2 cores"
+WAIT_SECONDS = 0.1  # the main thread waits for the lanes in steps of this, so Ctrl-C stops a run between chunks
 
 
 # --- presets, sensitivity, grid ----------------------------------------------------------------------
@@ -65,23 +88,31 @@ def sensitivity(p: Parameters | None = None, output: str = "per_person_yuan") ->
 
     Each assumption in turn is set to its low and its high value, all others staying at *p*
     (default: the base preset). Columns: parameter, label_en, label_zh, unit, low, base, high
-    (of the table), output_low, output_high, output_base, swing = |output_high - output_low|;
-    sorted by swing, largest first (ties keep table order). Assumptions that do not enter the
-    season (wages, discount rate...) have swing 0.
+    (of the table), output_low, output_high, output_base (at *p*), swing = |output_high -
+    output_low|, value (*p*'s value of the parameter), outside_range (value outside low-high: the
+    run's output_base then lies outside the bar from output_low to output_high, and a tornado
+    shows both ends and marks it), is_zero_swing (swing == 0: no effect at these parameters, e.g.
+    wages, which do not enter the season, or yield when the price is so low that there is no
+    profit at either end), is_policy_lever (a choice, not an uncertainty: subsidy_fraction);
+    sorted by swing, largest first (ties keep table order).
     """
     p = p or get_parameters("base")
     output = _check_output(output)
     table = assumption_table()
     output_base = model.season(p)[output]
+    flags = outside_range(p)
     rows = []
     for name in ASSUMPTION_NAMES:
         row = table.loc[name]
         at_low = model.season(p.replace(**{name: row["low"]}))[output]
         at_high = model.season(p.replace(**{name: row["high"]}))[output]
+        swing = abs(at_high - at_low)
         rows.append({"parameter": name, "label_en": row["label_en"], "label_zh": row["label_zh"],
                      "unit": row["unit"], "low": float(row["low"]), "base": float(row["base"]),
                      "high": float(row["high"]), "output_low": at_low, "output_high": at_high,
-                     "output_base": output_base, "swing": abs(at_high - at_low)})
+                     "output_base": output_base, "swing": swing, "value": float(getattr(p, name)),
+                     "outside_range": bool(flags[name]), "is_zero_swing": bool(swing == 0),
+                     "is_policy_lever": name in POLICY_LEVERS})
     frame = pd.DataFrame(rows)
     return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -130,8 +161,10 @@ class MonteCarloResult:
     transfer reaches threshold_share x poverty line.
     samples: the first ``keep`` draws (varied inputs and MC_OUTPUTS), for plotting.
     first_order: parameter, label_en, label_zh, output, first_order_index (variance share of
-    per_person_yuan explained by each varied input alone; binning estimator).
-    varied: the inputs drawn; exact_quantiles: False when histograms were used (draws above
+    per_person_yuan explained by each varied input alone; binning estimator), then the same rows
+    for per_recipient_person_yuan (SOBOL_ALSO: a constant multiple of per_person_yuan in every
+    run, since the recipients are never drawn, so the same shares).
+    varied: the uncertain inputs drawn (never a policy lever); exact_quantiles: False when histograms were used (draws above
     EXACT_QUANTILE_MAX_DRAWS; error below 1/65536 of each output's range).
     """
 
@@ -145,16 +178,43 @@ class MonteCarloResult:
     exact_quantiles: bool
 
 
-def check_count(name: str, value, minimum: int) -> int:
-    """*value* as an integer >= *minimum* (accepts '1000', 1e6); ParameterError naming it otherwise."""
+def check_count(name: str, value, minimum: int, maximum: int | None = None) -> int:
+    """*value* as an exact integer >= *minimum* (and <= *maximum*); accepts 1000, '1000', '1e6', 1e6.
+
+    Digits are read exactly at any size; a number written with an exponent or a decimal point
+    (or given as a float) only up to 2**53, where every integer is exact (above, '1e20' or
+    9007199254740993.0 may stand for a rounded value). ParameterError, one line naming it:
+    ``draws=2.5: must be an integer > 0``, ``seed=1e20: must be an integer written in digits
+    (from 2**53 a number with an exponent or a point is not exact)``,
+    ``seed=9223372036854775808: must be an integer between 0 and 9223372036854775807``.
+    """
     rule = f"must be an integer >= {minimum}" if minimum != 1 else "must be an integer > 0"
-    try:
-        number = float(value) if not isinstance(value, (int, np.integer)) else int(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value}: {rule}") from None
-    if isinstance(value, bool) or not math.isfinite(number) or number != int(number) or number < minimum:
+    if maximum is not None:
+        rule = f"must be an integer between {minimum} and {maximum}"
+    if isinstance(value, bool):
         raise ParameterError(f"{name}={value}: {rule}")
-    return int(number)
+    if isinstance(value, (int, np.integer)):
+        number = int(value)
+    else:
+        text = value.strip() if isinstance(value, str) else value
+        try:
+            number = int(text) if isinstance(text, str) else None  # exact digits ('12', '-3', '1_000')
+        except ValueError:
+            number = None
+        if number is None:
+            try:
+                approx = float(text)
+            except (TypeError, ValueError):
+                raise ParameterError(f"{name}={value}: {rule}") from None
+            if not math.isfinite(approx) or not approx.is_integer():
+                raise ParameterError(f"{name}={value}: {rule}")
+            if abs(approx) >= EXACT_FLOAT_INTEGER:
+                raise ParameterError(f"{name}={value}: must be an integer written in digits (from 2**53 a number "
+                                     "with an exponent or a point is not exact)")
+            number = int(approx)
+    if number < minimum or (maximum is not None and number > maximum):
+        raise ParameterError(f"{name}={value}: {rule}")
+    return number
 
 
 def _inverse_cdf(u: np.ndarray, distribution: str, low: float, mode: float, high: float) -> np.ndarray:
@@ -175,8 +235,8 @@ def _varied_inputs(fixed: tuple[str, ...], table: pd.DataFrame | None = None
     varied = []
     for index, name in enumerate(ASSUMPTION_NAMES):
         row = table.loc[name]
-        if (name in model.SEASON_INPUTS and name not in fixed and row["distribution"] != "fixed"
-                and row["low"] < row["high"]):
+        if (name in model.SEASON_INPUTS and name not in fixed and name not in POLICY_LEVERS
+                and row["distribution"] != "fixed" and row["low"] < row["high"]):
             varied.append((index, name, row["distribution"], float(row["low"]), float(row["base"]),
                            float(row["high"])))
     return varied
@@ -258,7 +318,10 @@ class _FirstOrderSums:
 
 # Outputs that are households_pool_yuan divided by inputs (the product of these inputs).
 POOL_RATIOS = {"per_household_yuan": ("households",), "per_person_yuan": ("persons",),
-               "share_of_poverty_line": ("persons", "poverty_line_yuan")}
+               "share_of_poverty_line": ("persons", "poverty_line_yuan"),
+               "per_recipient_person_yuan": ("recipient_persons",),
+               "per_recipient_household_yuan": ("recipient_households",),
+               "recipient_share_of_poverty_line": ("recipient_persons", "poverty_line_yuan")}
 
 
 class _Lane:
@@ -307,24 +370,26 @@ class _Lane:
 def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = None, thresholds=None,
                 keep: int = SAMPLES_KEPT, fixed: tuple[str, ...] = (), chunk: int = CHUNK_DRAWS,
                 progress: bool = False) -> MonteCarloResult:
-    """Seeded Monte Carlo of one season over the assumptions' distributions.
+    """Seeded Monte Carlo of one season over the uncertain assumptions' distributions.
 
-    Each season input with a non-fixed distribution (and not named in *fixed*) is drawn from
-    its triangular (mode = base) or uniform law on low-high by the inverse CDF of uniforms;
-    everything else is taken from *p* (default: base preset). Each input has its own PCG64
-    stream (spawned from *seed* by its position in the assumptions table), so results do not
-    depend on *chunk* (sums may differ in the last bits). Up to EXACT_QUANTILE_MAX_DRAWS draws,
-    all outputs are kept (numpy) and the quantiles are exact (np.quantile); above, draws go in
-    chunks of *chunk* through the compiled kernel (:mod:`analysis.kernel`; memory bounded by
+    Each season input with a non-fixed distribution (and not named in *fixed*, and not a policy
+    lever: subsidy_fraction, recipient_households, recipient_persons are choices, held at *p*'s
+    values) is drawn from its triangular (mode = base) or uniform law on low-high by the inverse
+    CDF of uniforms; everything else is taken from *p* (default: base preset). Each input has its
+    own PCG64 stream (spawned from *seed* by its position in the assumptions table), so results
+    do not depend on *chunk* (sums may differ in the last bits). Up to EXACT_QUANTILE_MAX_DRAWS
+    draws, all outputs are kept (numpy) and the quantiles are exact (np.quantile); above, draws go
+    in chunks of *chunk* through the compiled kernel (:mod:`analysis.kernel`; memory bounded by
     *chunk* x MC_LANES) and the quantiles come from 65,536-bin histograms between analytic
     bounds; chunk k goes to lane k % MC_LANES, lanes run on threads (results do not depend on
-    the number of threads). *thresholds*: shares of the poverty line (default
-    DEFAULT_THRESHOLD_SHARES).
+    the number of threads). Ctrl-C (KeyboardInterrupt) stops the lanes between chunks and is
+    raised again. *thresholds*: shares of the poverty line (default DEFAULT_THRESHOLD_SHARES).
 
-    Raises ParameterError for draws <= 0, a negative seed or keep, or a threshold outside 0-1.
+    Raises ParameterError for draws <= 0, a seed outside 0..MAX_SEED, a negative keep, a
+    threshold outside 0-1, or parameters whose outputs overflow (inf or NaN).
     """
     draws = check_count("draws", draws, 1)
-    seed = check_count("seed", seed, 0)
+    seed = check_count("seed", seed, 0, MAX_SEED)
     keep = min(check_count("keep", keep, 0), draws)
     chunk = check_count("chunk", chunk, 1)
     shares = tuple(DEFAULT_THRESHOLD_SHARES if thresholds is None else thresholds)
@@ -337,6 +402,12 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
     varied = _varied_inputs(tuple(fixed), table)
     names = [name for _, name, *_ in varied]
     fixed_inputs = model.season_inputs(p)
+    bounds = _output_bounds(p, varied)
+    largest = max(abs(value) for value in bounds[SOBOL_OUTPUT])
+    overflowing = [name for name, (low, high) in bounds.items() if not (math.isfinite(low) and math.isfinite(high))]
+    if overflowing or not math.isfinite(largest * largest * draws):
+        raise ParameterError(f"{(overflowing or [SOBOL_OUTPUT])[0]}: overflows (inf or nan) over the drawn ranges "
+                             "at these parameters: use values of a smaller magnitude")
     exact = draws <= EXACT_QUANTILE_MAX_DRAWS
     if exact:                                         # every draw held (at most 100,000)
         first_order = _FirstOrderSums(len(varied))
@@ -356,7 +427,6 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
         # per household, per person and share of the line (households' pool over fixed inputs) and,
         # when the profit cannot be negative, the village pool and the enterprise's part.
         size = min(chunk, draws)
-        bounds = _output_bounds(p, varied)
         divisors = {name: math.prod(fixed_inputs[i] for i in inputs) for name, inputs in POOL_RATIOS.items()
                     if not set(inputs) & set(names)}
         multiples = {name: ("households_pool_yuan", 1.0 / divisor) for name, divisor in divisors.items()}
@@ -371,12 +441,18 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
         weight = SOBOL_OUTPUT if SOBOL_OUTPUT in computed else "households_pool_yuan"
         from analysis import kernel
         inputs = np.array([float(fixed_inputs[name]) for name in kernel.INPUTS])
+        # Load (or compile) the kernel here, in the main thread, where Ctrl-C is received: an empty chunk.
+        _Lane(varied, computed, bounds, tested, limits, weight, size).add(0, np.empty((len(varied), 0)), inputs, 0)
+        stop = threading.Event()
 
         def run_lane(lane: int) -> _Lane:
-            """Every MC_LANES-th chunk from chunk *lane*, with this lane's own streams and sums."""
+            """Every MC_LANES-th chunk from chunk *lane*, with this lane's own streams and sums;
+            returns early (its sums incomplete) once *stop* is set."""
             stream, results = _Draws(varied, seed, size), _Lane(varied, computed, bounds, tested, limits, weight, size)
             stream.skip(lane * size)
             for start in range(lane * size, draws, size * MC_LANES):
+                if stop.is_set():
+                    break
                 n = min(size, draws - start)
                 results.add(start, stream.next(n), inputs, keep)
                 stream.skip(size * (MC_LANES - 1))
@@ -389,8 +465,17 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
         with tqdm(total=draws, disable=not progress, file=sys.stderr, unit="draw", unit_scale=True) as bar:
             threads = min(MC_LANES, os.cpu_count() or 1)
             if threads > 1:
-                with ThreadPoolExecutor(threads) as pool:  # the kernel and numpy's generators release the GIL
-                    lanes = list(pool.map(run_lane, range(MC_LANES)))
+                pool = ThreadPoolExecutor(threads)  # the kernel and numpy's generators release the GIL
+                try:
+                    futures = [pool.submit(run_lane, lane) for lane in range(MC_LANES)]
+                    while wait(futures, timeout=WAIT_SECONDS).not_done:  # a timed wait: Ctrl-C gets through
+                        pass
+                    lanes = [future.result() for future in futures]
+                except BaseException:
+                    stop.set()  # the lanes stop after their current chunk
+                    raise
+                finally:
+                    pool.shutdown(wait=True)
             else:
                 lanes = [run_lane(lane) for lane in range(MC_LANES)]
         results = lanes[0]
@@ -419,6 +504,7 @@ def monte_carlo(draws: int, seed: int = DEFAULT_SEED, p: Parameters | None = Non
         varied=tuple(names), exact_quantiles=exact,
     )
 
+
 def _samples(fixed_inputs: dict, names: list[str], inputs: np.ndarray) -> pd.DataFrame:
     """The kept draws: varied inputs (rows of *inputs*) then MC_OUTPUTS from the model."""
     keep = inputs.shape[1]
@@ -441,10 +527,186 @@ def _first_order(varied, sums: _FirstOrderSums, draws: int, table: pd.DataFrame)
         index = explained / variance if variance > 0 else 0.0
         rows.append({"parameter": name, "label_en": table.at[name, "label_en"], "label_zh": table.at[name, "label_zh"],
                      "output": SOBOL_OUTPUT, "first_order_index": min(max(index, 0.0), 1.0)})
+    rows += [row | {"output": also} for also in SOBOL_ALSO for row in list(rows)]  # the same shares (a constant multiple)
     return pd.DataFrame(rows, columns=["parameter", "label_en", "label_zh", "output", "first_order_index"])
 
 
+# --- policy levers and what the dividend implies ----------------------------------------------------
+
+SUBSIDY_CURVE_POINTS = 21  # subsidy shares 0, 0.05, ..., 1 (default of subsidy_share_curve)
+SUBSIDY_CURVE_DRAWS = EXACT_QUANTILE_MAX_DRAWS  # draws of its band (exact quantiles)
+GAP_POINTS = 41  # shortfalls per person (default of poverty_gap_lift)
+BOOKED_COST_POINTS = 41  # booked costs per segment (default of booked_cost_sensitivity)
+RECIPIENT_RULES = ("all_registered", "not_yet_exited")
+
+
+def _recipient_rules(p: Parameters) -> dict[str, tuple[float, float]]:
+    """(recipient households, recipient persons) of each recipient rule: every registered poor household,
+    or the run's recipients (by default those not out of poverty at end-2017)."""
+    return {"all_registered": (p.households, p.persons),
+            "not_yet_exited": (p.recipient_households, p.recipient_persons)}
+
+
+def subsidy_share_curve(p: Parameters | None = None, shares=None, draws: int = SUBSIDY_CURVE_DRAWS,
+                        seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The dividend per recipient person against the subsidy share (a policy lever, an axis), for two
+    recipient rules, with the Monte Carlo band of the uncertain inputs at each share.
+
+    Recipient rules: 'all_registered' (recipient_households = households, recipient_persons =
+    persons: the average over every registered poor household) and 'not_yet_exited' (*p*'s
+    recipient_households and recipient_persons; by default the registered households not out of
+    poverty at end-2017). *shares*: default SUBSIDY_CURVE_POINTS points from 0 to 1, plus *p*'s
+    subsidy_fraction. At share s: per recipient person = s x villages' pool / recipient persons.
+    The band comes from one seeded :func:`monte_carlo` run (*draws*, *seed*) of the villages' pool
+    over the uncertain inputs (price, yield, cost...; policy levers are never drawn): as the
+    dividend is the pool times s / recipient persons (s >= 0, recipients fixed), its quantiles at
+    every share are the pool's quantiles times that factor, exactly.
+
+    Long format, rule outer, share inner; columns: recipients, recipient_households,
+    recipient_persons, subsidy_fraction, per_recipient_person_yuan (at *p*'s values), q05, q25,
+    q50, q75, q95, mean (of the Monte Carlo, yuan per recipient person), poverty_line_yuan,
+    share_of_poverty_line (per_recipient_person_yuan / poverty_line_yuan), q05_share_of_poverty_line,
+    q95_share_of_poverty_line, is_run_share (s is *p*'s subsidy_fraction), draws, seed.
+    """
+    p = p or get_parameters("base")
+    steps = SUBSIDY_CURVE_POINTS - 1
+    grid = np.arange(steps + 1) / steps if shares is None else np.asarray(shares, dtype=float)  # 0.3, not 0.30000000000000004
+    grid = np.array([check_value("subsidy_fraction", share) for share in np.ravel(grid)])
+    if shares is None and not np.isclose(grid, p.subsidy_fraction, rtol=0, atol=1e-12).any():
+        grid = np.sort(np.append(grid, p.subsidy_fraction))
+    result = monte_carlo(draws, seed, p, keep=0)
+    pool = result.quantiles.set_index("output").loc["village_pool_yuan"]
+    central = model.season(p)["village_pool_yuan"]
+    columns = [f"q{round(q * 100):02d}" for q in QUANTILES] + ["mean"]
+    rows = []
+    for rule, (households, persons) in _recipient_rules(p).items():
+        for share in grid:
+            factor = share / persons
+            row = {"recipients": rule, "recipient_households": households, "recipient_persons": persons,
+                   "subsidy_fraction": float(share), "per_recipient_person_yuan": central * factor}
+            row |= {column: float(pool[column]) * factor for column in columns}
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["poverty_line_yuan"] = p.poverty_line_yuan
+    frame["share_of_poverty_line"] = frame["per_recipient_person_yuan"] / p.poverty_line_yuan
+    frame["q05_share_of_poverty_line"] = frame["q05"] / p.poverty_line_yuan
+    frame["q95_share_of_poverty_line"] = frame["q95"] / p.poverty_line_yuan
+    frame["is_run_share"] = np.isclose(frame["subsidy_fraction"], p.subsidy_fraction, rtol=0, atol=1e-12)
+    frame["draws"] = result.draws
+    frame["seed"] = result.seed
+    return frame
+
+
+def _persons_per_household(p: Parameters) -> float:
+    return p.persons / p.households
+
+
+def poverty_gap_lift(p: Parameters | None = None, shortfalls=None, n: int = GAP_POINTS) -> pd.DataFrame:
+    """How many households the households' pool alone could lift over the poverty line, by how far
+    below the line they start, and what share of the article's exits it could explain at most.
+
+    For each shortfall g per person (default *n* points over the assumption
+    poverty_shortfall_yuan_per_person's low-high, plus its low, base, high and *p*'s value):
+    gap per household = g x persons / households (households of the registered average size);
+    households_liftable = households' pool / gap per household (the pool given only to as many
+    households as it can close: the most it could lift); households_liftable_capped = at most the
+    recipient households; share_of_exits_explained_max = min(capped, exits) / exits, with exits =
+    fact households_out_of_poverty_2017 (113); share_of_exits_from_other_channels_min = 1 - that;
+    other_income_needed_yuan = max(exits x gap per household - households' pool, 0) (what wages and
+    other channels must bring for every exit even if the whole pool went to those who exited);
+    per_recipient_person_yuan and per_registered_person_yuan (the pool spread evenly: the shortfall
+    it closes per person); closes_gap_evenly (spread evenly over the recipients, it closes g).
+
+    Columns: shortfall_yuan_per_person, persons_per_household, gap_per_household_yuan,
+    households_pool_yuan, households_liftable, households_liftable_capped, exits_households,
+    share_of_exits_explained_max, share_of_exits_from_other_channels_min, other_income_needed_yuan,
+    per_recipient_person_yuan, per_registered_person_yuan, closes_gap_evenly, assumption_point
+    ('low', 'base' or 'high' where g is that value of the assumption, else ''), is_run_value
+    (g is *p*'s poverty_shortfall_yuan_per_person); sorted by shortfall.
+    """
+    p = p or get_parameters("base")
+    row = assumption_table().loc["poverty_shortfall_yuan_per_person"]
+    points = {"low": float(row["low"]), "base": float(row["base"]), "high": float(row["high"])}
+    if shortfalls is None:
+        if int(n) < 2:
+            raise ParameterError(f"n={n}: must be an integer >= 2")
+        grid = np.linspace(points["low"], points["high"], int(n))
+        grid = np.unique(np.concatenate([grid, list(points.values()), [p.poverty_shortfall_yuan_per_person]]))
+    else:
+        grid = np.asarray([check_value("poverty_shortfall_yuan_per_person", g) for g in np.ravel(shortfalls)])
+    s = model.season(p)
+    exits = model.exited_households()
+    size = _persons_per_household(p)
+    pool = s["households_pool_yuan"]
+    gap = grid * size
+    liftable = pool / gap
+    capped = np.minimum(liftable, p.recipient_households)
+    explained = np.minimum(capped, exits) / exits
+    frame = pd.DataFrame({
+        "shortfall_yuan_per_person": grid, "persons_per_household": size, "gap_per_household_yuan": gap,
+        "households_pool_yuan": pool, "households_liftable": liftable, "households_liftable_capped": capped,
+        "exits_households": exits, "share_of_exits_explained_max": explained,
+        "share_of_exits_from_other_channels_min": 1.0 - explained,
+        "other_income_needed_yuan": np.maximum(exits * gap - pool, 0.0),
+        "per_recipient_person_yuan": s["per_recipient_person_yuan"], "per_registered_person_yuan": s["per_person_yuan"],
+    })
+    frame["closes_gap_evenly"] = frame["per_recipient_person_yuan"] >= frame["shortfall_yuan_per_person"]
+    names = {value: name for name, value in reversed(points.items())}
+    frame["assumption_point"] = frame["shortfall_yuan_per_person"].map(lambda g: names.get(float(g), ""))
+    frame["is_run_value"] = frame["shortfall_yuan_per_person"] == p.poverty_shortfall_yuan_per_person
+    return frame.sort_values("shortfall_yuan_per_person", kind="stable").reset_index(drop=True)
+
+
+def exits_explained(p: Parameters | None = None) -> dict:
+    """What "113 households out of poverty" implies, at *p*'s assumed shortfall per person.
+
+    Keys: exits_households (fact households_out_of_poverty_2017), persons_per_household (persons /
+    households), exited_persons_estimate (exits x persons per household), persons_income_increased
+    and its qualifier (fact persons_income_increased_2017: "300多名群众增加收入", at least 300),
+    exited_persons_at_least_stated (the estimate is at least that number: the two figures may
+    describe the same people), households_pool_yuan, per_registered_person_yuan,
+    per_recipient_person_yuan (the shortfall per person the dividend closes, spread evenly),
+    shortfall_yuan_per_person, households_liftable, share_of_exits_explained_max,
+    share_of_exits_from_other_channels_min, other_income_needed_yuan (as :func:`poverty_gap_lift`),
+    and the same two shares at the assumption's high and low shortfall:
+    share_of_exits_explained_max_at_high_shortfall, share_of_exits_explained_max_at_low_shortfall.
+    """
+    from analysis.data import fact
+
+    p = p or get_parameters("base")
+    row = assumption_table().loc["poverty_shortfall_yuan_per_person"]
+    gaps = poverty_gap_lift(p, shortfalls=np.unique([p.poverty_shortfall_yuan_per_person, row["high"], row["low"]]))
+    by = gaps.set_index("shortfall_yuan_per_person")
+    at = by.loc[p.poverty_shortfall_yuan_per_person]
+    stated = fact("persons_income_increased_2017")
+    exits = model.exited_households()
+    estimate = exits * _persons_per_household(p)
+    return {
+        "exits_households": exits,
+        "persons_per_household": _persons_per_household(p),
+        "exited_persons_estimate": estimate,
+        "persons_income_increased": float(stated.value),
+        "persons_income_increased_qualifier": stated.qualifier,
+        "exited_persons_at_least_stated": bool(estimate >= float(stated.value)),
+        "households_pool_yuan": float(at["households_pool_yuan"]),
+        "per_registered_person_yuan": float(at["per_registered_person_yuan"]),
+        "per_recipient_person_yuan": float(at["per_recipient_person_yuan"]),
+        "shortfall_yuan_per_person": p.poverty_shortfall_yuan_per_person,
+        "households_liftable": float(at["households_liftable"]),
+        "share_of_exits_explained_max": float(at["share_of_exits_explained_max"]),
+        "share_of_exits_from_other_channels_min": float(at["share_of_exits_from_other_channels_min"]),
+        "other_income_needed_yuan": float(at["other_income_needed_yuan"]),
+        "share_of_exits_explained_max_at_high_shortfall": float(by.loc[float(row["high"]),
+                                                                       "share_of_exits_explained_max"]),
+        "share_of_exits_explained_max_at_low_shortfall": float(by.loc[float(row["low"]),
+                                                                      "share_of_exits_explained_max"]),
+    }
+
+
 # --- the contract over its years -------------------------------------------------------------------
+
+LOSS_RULES = ("floor", "carry_forward")
+
 
 def _lognormal_factor(z: np.ndarray, cv: float) -> np.ndarray:
     """Multiplicative shocks with mean 1 and coefficient of variation *cv* from standard normals *z*."""
@@ -452,87 +714,269 @@ def _lognormal_factor(z: np.ndarray, cv: float) -> np.ndarray:
     return np.exp(sigma * z - sigma * sigma / 2.0)
 
 
-def contract_paths(p: Parameters | None = None, draws: int = 2000, seed: int = DEFAULT_SEED,
-                   years: int | None = None, quantiles=QUANTILES) -> pd.DataFrame:
-    """Year-by-year paths of the contract with price and yield varying across years.
-
-    Each year the price and the yield are the values of *p* times independent lognormal
-    shocks with mean 1 and coefficient of variation price_cv / yield_cv. *years* defaults to
-    the contract length (fact tianfu_contract_years). Present values discount year t by
-    (1 + discount_rate) ** t (end-of-year flows). Long format, one row per year x quantile
-    (pointwise quantiles across draws): year, quantile, village_pool_yuan, households_yuan,
-    enterprise_yuan, per_person_yuan, cumulative_village_pool_yuan, cumulative_households_yuan,
-    cumulative_enterprise_yuan, pv_cumulative_village_pool_yuan, pv_cumulative_households_yuan,
-    pv_cumulative_enterprise_yuan.
+def poverty_line_by_year(p: Parameters | None = None, years: int | None = None) -> pd.DataFrame:
+    """The poverty line in each contract year (current prices): poverty_line_yuan x (1 +
+    poverty_line_growth_rate) ** (season year - poverty_line_year), season year = first_season_year
+    + year - 1. Columns: year (1..contract years), season_year, poverty_line_yuan, deflator (the
+    line over poverty_line_yuan: real values, in yuan of poverty_line_year, are nominal / deflator;
+    the national standard is a constant 2,300 yuan at 2010 prices, so it moves with the price index).
     """
     p = p or get_parameters("base")
-    draws = check_count("draws", draws, 1)
-    seed = check_count("seed", seed, 0)
     years = check_count("years", int(p.contract_years) if years is None else years, 1)
+    year = np.arange(1, years + 1)
+    season_year = p.first_season_year + year - 1
+    deflator = (1.0 + p.poverty_line_growth_rate) ** (season_year - p.poverty_line_year)
+    return pd.DataFrame({"year": year, "season_year": season_year, "poverty_line_yuan": p.poverty_line_yuan * deflator,
+                         "deflator": deflator})
+
+
+def _check_loss_rule(loss_rule: str) -> str:
+    if loss_rule not in LOSS_RULES:
+        raise ParameterError(f"loss_rule={loss_rule}: choose one of {', '.join(LOSS_RULES)}")
+    return loss_rule
+
+
+def _disaster_mask(p: Parameters, rng, draws: int, years: int, disaster_years) -> np.ndarray:
+    """(draws, years) booleans: a disaster year. Random (probability disaster_probability_per_year,
+    independent years) or, with *disaster_years*, exactly those years (1-based) in every draw."""
+    uniforms = rng.random((draws, years))  # drawn either way: the price and yield draws stay the same
+    if disaster_years is None:
+        return uniforms < p.disaster_probability_per_year
+    mask = np.zeros((draws, years), dtype=bool)
+    for year in disaster_years:
+        year = check_count("disaster_year", year, 1, years)
+        mask[:, year - 1] = True
+    return mask
+
+
+def _simulate_term(p: Parameters, draws: int, seed: int, years: int, loss_rule: str, real: bool,
+                   disaster_years) -> dict[str, np.ndarray]:
+    """Every draw's path: (draws, years) arrays of the flows, and the poverty line by year."""
     rng = np.random.Generator(np.random.PCG64(seed))
     price = p.price_yuan_per_kg * _lognormal_factor(rng.standard_normal((draws, years)), p.price_cv)
     yield_ = p.yield_kg_per_segment * _lognormal_factor(rng.standard_normal((draws, years)), p.yield_cv)
-    out = model.season_arrays(**(model.season_inputs(p) | {"price_yuan_per_kg": price,
-                                                             "yield_kg_per_segment": yield_}))
+    disaster = _disaster_mask(p, rng, draws, years, disaster_years)
+    yield_ = np.where(disaster, yield_ * (1.0 - p.disaster_yield_loss_share), yield_)
+    profit = p.segments * yield_ * price - p.segments * p.cost_yuan_per_segment
+    if loss_rule == "floor":
+        distributable = np.maximum(profit, 0.0)
+    else:  # losses carried forward and recovered from later profits before the split
+        distributable = np.empty_like(profit)
+        carried = np.zeros(draws)
+        for t in range(years):
+            distributable[:, t] = np.maximum(profit[:, t] - carried, 0.0)
+            carried = np.maximum(carried - profit[:, t], 0.0)
+    village_pool = p.village_share * distributable
+    households = p.subsidy_fraction * village_pool
+    line = poverty_line_by_year(p, years)
+    deflator = line["deflator"].to_numpy() if real else np.ones(years)
+    per_recipient_person = households / p.recipient_persons
+    return {
+        "village_pool_yuan": village_pool / deflator, "households_yuan": households / deflator,
+        "enterprise_yuan": (profit - village_pool) / deflator, "per_person_yuan": households / p.persons / deflator,
+        "per_recipient_household_yuan": households / p.recipient_households / deflator,
+        "per_recipient_person_yuan": per_recipient_person / deflator,
+        "recipient_share_of_poverty_line": per_recipient_person / line["poverty_line_yuan"].to_numpy(),
+        "disaster": disaster, "zero_dividend": households <= 0.0,
+        "poverty_line_yuan": line["poverty_line_yuan"].to_numpy() / deflator,
+        "season_year": line["season_year"].to_numpy(),
+    }
+
+
+def contract_paths(p: Parameters | None = None, draws: int = 2000, seed: int = DEFAULT_SEED,
+                   years: int | None = None, quantiles=QUANTILES, loss_rule: str = "floor", real: bool = False,
+                   disaster_years=None) -> pd.DataFrame:
+    """Year-by-year paths of the contract with price and yield varying across years, disaster years,
+    and the poverty line moving.
+
+    Each year the price and the yield are the values of *p* times independent lognormal shocks
+    with mean 1 and coefficient of variation price_cv / yield_cv (no trend: price and cost stay
+    at the first season's current prices). A year is a disaster year with probability
+    disaster_probability_per_year (independently), or exactly the years in *disaster_years*
+    (1-based, in every draw; then no random ones); its yield loses disaster_yield_loss_share.
+    *loss_rule*: 'floor' (the villages' pool is 0 in a loss year and the enterprise carries the
+    loss, as in the one-season model) or 'carry_forward' (a loss is recovered from later profits
+    before the split). The poverty line by year is :func:`poverty_line_by_year`; *real*: money in
+    yuan of poverty_line_year (deflated by the line's index), else current prices. *years*
+    defaults to the contract length (fact tianfu_contract_years). Present values discount year t
+    by (1 + discount_rate) ** t (end-of-year flows).
+
+    Long format, one row per year x quantile (pointwise quantiles across draws): year, quantile,
+    village_pool_yuan, households_yuan, enterprise_yuan, per_person_yuan,
+    cumulative_village_pool_yuan, cumulative_households_yuan, cumulative_enterprise_yuan,
+    pv_cumulative_village_pool_yuan, pv_cumulative_households_yuan, pv_cumulative_enterprise_yuan,
+    per_recipient_household_yuan, per_recipient_person_yuan, recipient_share_of_poverty_line,
+    cumulative_per_recipient_household_yuan; and per year (the same on each quantile row):
+    season_year, poverty_line_yuan, share_of_draws_disaster, share_of_draws_zero_dividend.
+    """
+    p = p or get_parameters("base")
+    draws = check_count("draws", draws, 1)
+    seed = check_count("seed", seed, 0, MAX_SEED)
+    years = check_count("years", int(p.contract_years) if years is None else years, 1)
+    sim = _simulate_term(p, draws, seed, years, _check_loss_rule(loss_rule), bool(real), disaster_years)
     discount = (1.0 + p.discount_rate) ** -np.arange(1, years + 1)
-    flows = {"village_pool_yuan": out["village_pool_yuan"], "households_yuan": out["households_pool_yuan"],
-             "enterprise_yuan": out["enterprise_yuan"]}
+    flows = {name: sim[name] for name in ("village_pool_yuan", "households_yuan", "enterprise_yuan")}
     columns = dict(flows)
-    columns["per_person_yuan"] = out["per_person_yuan"]
+    columns["per_person_yuan"] = sim["per_person_yuan"]
     for name, flow in flows.items():
         columns[f"cumulative_{name}"] = np.cumsum(flow, axis=1)
     for name, flow in flows.items():
         columns[f"pv_cumulative_{name}"] = np.cumsum(flow * discount, axis=1)
+    for name in ("per_recipient_household_yuan", "per_recipient_person_yuan", "recipient_share_of_poverty_line"):
+        columns[name] = sim[name]
+    columns["cumulative_per_recipient_household_yuan"] = np.cumsum(sim["per_recipient_household_yuan"], axis=1)
     qs = np.asarray(quantiles, dtype=float)
     summary = {name: np.quantile(values, qs, axis=0) for name, values in columns.items()}  # (quantile, year)
     year_index, quantile_index = np.meshgrid(np.arange(years), np.arange(len(qs)), indexing="ij")
-    frame = pd.DataFrame({"year": year_index.ravel() + 1, "quantile": qs[quantile_index.ravel()]})
+    year_index, quantile_index = year_index.ravel(), quantile_index.ravel()
+    frame = pd.DataFrame({"year": year_index + 1, "quantile": qs[quantile_index]})
     for name, values in summary.items():
-        frame[name] = values[quantile_index.ravel(), year_index.ravel()]
+        frame[name] = values[quantile_index, year_index]
+    frame["season_year"] = sim["season_year"][year_index]
+    frame["poverty_line_yuan"] = sim["poverty_line_yuan"][year_index]
+    frame["share_of_draws_disaster"] = sim["disaster"].mean(axis=0)[year_index]
+    frame["share_of_draws_zero_dividend"] = sim["zero_dividend"].mean(axis=0)[year_index]
     return frame
 
 
-def enterprise_payback(p: Parameters | None = None) -> dict:
-    """The enterprise's simple payback on its investment, under labelled assumptions.
+def contract_term_summary(p: Parameters | None = None, draws: int = 2000, seed: int = DEFAULT_SEED,
+                          years: int | None = None, loss_rule: str = "floor", real: bool = False,
+                          disaster_years=None) -> dict:
+    """What can go wrong over the term: the draws of :func:`contract_paths` (same arguments, same
+    draws) summarised.
 
-    Investment = stated minimum x (1 + investment_above_stated_share). Yearly profit = its
-    share of the contract segments' profit + its own segments (produced minus those for poor
-    households) at enterprise_own_margin_ratio x the contract profit per segment - yearly land
-    rent; the same every year. payback_years = investment / yearly profit (inf if never);
-    npv_contract_yuan discounts the contract years at discount_rate.
+    Keys: draws, seed, years, loss_rule, real; p_zero_dividend_year_any (share of paths with at
+    least one year in which the households' part is 0), mean_zero_dividend_years,
+    p_disaster_year_any, mean_disaster_years; cumulative_per_recipient_household_yuan and
+    cumulative_per_recipient_person_yuan (over the whole term: {q05, q25, q50, q75, q95, mean});
+    final_poverty_line_yuan (the last year's line, in the money of *real*);
+    mean_recipient_share_of_poverty_line (over years and draws).
     """
     p = p or get_parameters("base")
-    annual = model.enterprise_annual_profit(p)
+    draws = check_count("draws", draws, 1)
+    seed = check_count("seed", seed, 0, MAX_SEED)
+    years = check_count("years", int(p.contract_years) if years is None else years, 1)
+    sim = _simulate_term(p, draws, seed, years, _check_loss_rule(loss_rule), bool(real), disaster_years)
+
+    def spread(values: np.ndarray) -> dict[str, float]:
+        out = {f"q{round(q * 100):02d}": float(v) for q, v in zip(QUANTILES, np.quantile(values, QUANTILES))}
+        return out | {"mean": float(values.mean())}
+
+    zero_years = sim["zero_dividend"].sum(axis=1)
+    disaster_years_count = sim["disaster"].sum(axis=1)
+    return {
+        "draws": draws, "seed": seed, "years": years, "loss_rule": loss_rule, "real": bool(real),
+        "p_zero_dividend_year_any": float(np.mean(zero_years > 0)),
+        "mean_zero_dividend_years": float(zero_years.mean()),
+        "p_disaster_year_any": float(np.mean(disaster_years_count > 0)),
+        "mean_disaster_years": float(disaster_years_count.mean()),
+        "cumulative_per_recipient_household_yuan": spread(sim["per_recipient_household_yuan"].sum(axis=1)),
+        "cumulative_per_recipient_person_yuan": spread(sim["per_recipient_person_yuan"].sum(axis=1)),
+        "final_poverty_line_yuan": float(sim["poverty_line_yuan"][-1]),
+        "mean_recipient_share_of_poverty_line": float(sim["recipient_share_of_poverty_line"].mean()),
+    }
+
+
+# --- the enterprise ---------------------------------------------------------------------------------
+
+def enterprise_payback(p: Parameters | None = None, booked_cost_yuan_per_segment: float | None = None) -> dict:
+    """The enterprise's simple payback on its investment, within the means of its base.
+
+    Investment = stated minimum x (1 + investment_above_stated_share). Yearly profit
+    (:func:`analysis.model.enterprise_annual_profit`): its share of the contract segments' profit
+    (on the cost it books for them, *booked_cost_yuan_per_segment*, default the actual cost) +
+    the own segments its base can grow out (ground_fungus_area_mu x segments_per_mu, less the
+    contract segments) at enterprise_own_margin_ratio x the contract profit per segment + the rest
+    sold as bags at bag_sale_margin_yuan_per_segment - yearly land rent; the same every year.
+    payback_years = investment / yearly profit (inf if never); pays_back_within_term = payback_years
+    <= contract_years; npv_contract_yuan discounts the contract years at discount_rate.
+
+    Keys: investment_yuan, own_segments, own_grown_segments, bags_sold_segments, capacity_segments,
+    contract_share_yuan, own_profit_yuan, bag_sales_profit_yuan, land_rent_yuan, annual_profit_yuan,
+    payback_years, contract_years, pays_back_within_term, npv_contract_yuan, booked_cost_yuan_per_segment,
+    contract_cost_advance_yuan, cost_advance_yuan (the yearly cost it advances: contract and own
+    grow-out segments x cost), assumptions (the assumptions used and the rules, in words).
+    """
+    p = p or get_parameters("base")
+    annual = model.enterprise_annual_profit(p, booked_cost_yuan_per_segment)
     investment = p.investment_stated_yuan * (1.0 + p.investment_above_stated_share)
     profit = annual["annual_profit_yuan"]
     years = np.arange(1, int(p.contract_years) + 1)
     npv = -investment + float((profit * (1.0 + p.discount_rate) ** -years).sum())
+    payback = investment / profit if profit > 0 else math.inf
     return {
         "investment_yuan": investment,
         "own_segments": annual["own_segments"],
+        "own_grown_segments": annual["own_grown_segments"],
+        "bags_sold_segments": annual["bags_sold_segments"],
+        "capacity_segments": annual["capacity_segments"],
         "contract_share_yuan": annual["contract_share_yuan"],
         "own_profit_yuan": annual["own_profit_yuan"],
+        "bag_sales_profit_yuan": annual["bag_sales_profit_yuan"],
         "land_rent_yuan": annual["land_rent_yuan"],
         "annual_profit_yuan": profit,
-        "payback_years": investment / profit if profit > 0 else math.inf,
+        "payback_years": payback,
         "contract_years": p.contract_years,
+        "pays_back_within_term": bool(payback <= p.contract_years),
         "npv_contract_yuan": npv,
+        "booked_cost_yuan_per_segment": annual["booked_cost_yuan_per_segment"],
+        "contract_cost_advance_yuan": annual["contract_cost_advance_yuan"],
+        "cost_advance_yuan": annual["cost_advance_yuan"],
         "assumptions": {
             "investment_above_stated_share": p.investment_above_stated_share,
             "enterprise_own_margin_ratio": p.enterprise_own_margin_ratio,
+            "segments_per_mu": p.segments_per_mu,
+            "bag_sale_margin_yuan_per_segment": p.bag_sale_margin_yuan_per_segment,
             "land_rent_period_years": p.land_rent_period_years,
             "discount_rate": p.discount_rate,
-            "rules": "own segments earn the contract profit per segment times enterprise_own_margin_ratio; "
-                     "land rent is paid by the enterprise outside the cost per segment; "
-                     "every year equals the season of the given parameters",
+            "rules": "own segments are grown out only as far as the base holds them (area x segments per mu, "
+                     "after the contract segments) and earn the contract profit per segment times "
+                     "enterprise_own_margin_ratio; the rest are sold as bags at bag_sale_margin_yuan_per_segment; "
+                     "land rent is paid by the enterprise outside the cost per segment; every year equals the "
+                     "season of the given parameters; financing of the cost advance, depreciation and subsidies "
+                     "received are not modelled",
         },
     }
+
+
+def booked_cost_sensitivity(p: Parameters | None = None, booked_costs=None, n: int = BOOKED_COST_POINTS
+                            ) -> pd.DataFrame:
+    """What the cost the enterprise books for the contract segments does (it controls what is
+    deducted before the 40/60 split); the actual cost stays *p*'s cost_yuan_per_segment.
+
+    *booked_costs*: default *n* points over the cost assumption's low-high, plus the actual cost.
+    Columns: booked_cost_yuan_per_segment, booked_minus_actual_yuan_per_segment, village_pool_yuan,
+    households_pool_yuan, per_recipient_person_yuan, enterprise_contract_yuan (its part including
+    what it books above the actual cost), enterprise_annual_profit_yuan, payback_years,
+    pays_back_within_term, is_actual (booked = actual); sorted by booked cost.
+    """
+    p = p or get_parameters("base")
+    if booked_costs is None:
+        low, high = assumption_table().loc["cost_yuan_per_segment", ["low", "high"]].astype(float)
+        grid = np.unique(np.append(np.linspace(low, high, int(n)), p.cost_yuan_per_segment))
+    else:
+        grid = np.asarray([check_value("cost_yuan_per_segment", c) for c in np.ravel(booked_costs)])
+    rows = []
+    for booked in np.sort(grid):
+        booked = float(booked)
+        s = model.season(p.replace(cost_yuan_per_segment=booked))
+        payback = enterprise_payback(p, booked)
+        rows.append({"booked_cost_yuan_per_segment": booked,
+                     "booked_minus_actual_yuan_per_segment": booked - p.cost_yuan_per_segment,
+                     "village_pool_yuan": s["village_pool_yuan"], "households_pool_yuan": s["households_pool_yuan"],
+                     "per_recipient_person_yuan": s["per_recipient_person_yuan"],
+                     "enterprise_contract_yuan": payback["contract_share_yuan"],
+                     "enterprise_annual_profit_yuan": payback["annual_profit_yuan"],
+                     "payback_years": payback["payback_years"],
+                     "pays_back_within_term": payback["pays_back_within_term"],
+                     "is_actual": booked == p.cost_yuan_per_segment})
+    return pd.DataFrame(rows)
 
 
 # --- command line ------------------------------------------------------------------------------------
 
 OUTPUT_UNITS = {
-    "share_of_poverty_line": "share", "break_even_price_yuan_per_kg": "yuan/kg",
+    "share_of_poverty_line": "share", "recipient_share_of_poverty_line": "share", "break_even_price_yuan_per_kg": "yuan/kg",
     "break_even_price_yuan_per_jin": "yuan/jin", "break_even_yield_kg_per_segment": "kg/segment",
     "price_yuan_per_jin": "yuan/jin", "profit_yuan_per_segment": "yuan/segment",
 }
@@ -561,10 +1005,48 @@ def _add_common(parser) -> None:
 
 def _parameters_from(args) -> tuple[Parameters, dict[str, float]]:
     overrides = parse_assignments(args.assignments)
-    return get_parameters(args.preset, **overrides), overrides
+    p = get_parameters(args.preset, **overrides)
+    check_finite(_season_outputs, p, overrides, args.preset)
+    return p, overrides
+
+
+def _overflowing(outputs: dict) -> list[str]:
+    """Outputs with an infinite or NaN value (break-even outputs excepted: infinite by definition at zero yield or price)."""
+    return [name for name, value in outputs.items()
+            if name not in model.BREAK_EVEN_OUTPUTS and not np.all(np.isfinite(np.asarray(value, dtype=float)))]
+
+
+def _season_outputs(p: Parameters) -> dict:
+    return model.season_arrays(**model.season_inputs(p))
+
+
+def check_finite(evaluate, p: Parameters, overrides: dict[str, float], preset: str = "base") -> None:
+    """ParameterError naming the override that makes the outputs ``evaluate(p)`` (a dict of
+    arrays) overflow to inf or NaN: ``price_yuan_per_kg=1e+308: out of the computable range:
+    revenue_yuan overflows (inf or nan)``. The override named is the first whose return to the
+    preset's value makes the outputs finite; failing that, every override is named."""
+    bad = _overflowing(evaluate(p))
+    if not bad:
+        return
+    preset_p = get_parameters(preset)
+    culprits = [name for name in overrides if not _overflowing(evaluate(p.replace(**{name: getattr(preset_p, name)})))]
+    named = culprits[:1] or list(overrides)
+    given = ", ".join(f"{name}={format_number(overrides[name])}" for name in named) or f"preset {preset}"
+    raise ParameterError(f"{given}: out of the computable range: {bad[0]} overflows (inf or nan)")
+
+
+def _monte_carlo_sums(p: Parameters, fixed: tuple[str, ...], draws: int) -> dict:
+    """The Monte Carlo's bounds of each output and of its variance sum (SOBOL_OUTPUT squared x draws)."""
+    bounds = _output_bounds(p, _varied_inputs(fixed))
+    out = {name: np.array(bound) for name, bound in bounds.items()}
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[f"{SOBOL_OUTPUT} squared and summed over the draws"] = np.square(out[SOBOL_OUTPUT]) * draws
+    return out
 
 
 def _json_number(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
     if isinstance(value, (float, np.floating)):
         return float(value) if math.isfinite(value) else None
     return value
@@ -598,8 +1080,11 @@ def run_scenario(args) -> int:
     p, overrides = _parameters_from(args)
     result = model.season(p)
     if args.json:
+        flags = outside_range(p)
         _print_json({"preset": args.preset, "overrides": overrides,
-                     **{k: _json_number(v) for k, v in result.items()}, "parameters": p.as_dict()})
+                     **{k: _json_number(v) for k, v in result.items()}, "parameters": p.as_dict(),
+                     "outside_range": [name for name in SETTABLE if flags[name]],
+                     "policy_levers": list(POLICY_LEVERS)})
         return 0
     units = parameter_table().set_index("name")
     changed = ", ".join(f"{k}={format_number(v)}" for k, v in overrides.items()) or "none"
@@ -625,6 +1110,9 @@ def run_sensitivity(args) -> int:
     """Print the one-at-a-time sensitivity (table, or one JSON object with --json)."""
     p, overrides = _parameters_from(args)
     frame = sensitivity(p, args.output)
+    if args.output not in model.BREAK_EVEN_OUTPUTS:
+        check_finite(lambda q: {args.output: sensitivity(q, args.output)[["output_low", "output_high"]].to_numpy()},
+                     p, overrides, args.preset)
     if args.json:
         _print_json({"preset": args.preset, "overrides": overrides, "output": args.output, "rows": _records(frame)})
         return 0
@@ -639,33 +1127,46 @@ def run_sensitivity(args) -> int:
 
 def configure_montecarlo(parser) -> None:
     """Options of ``python -m analysis montecarlo``."""
-    parser.add_argument("--draws", required=True, help="number of draws (integer > 0)")
-    parser.add_argument("--seed", default=str(DEFAULT_SEED), help=f"random seed (integer >= 0; default {DEFAULT_SEED})")
+    parser.add_argument("--draws", required=True,
+                        help=f"number of draws (integer > 0; at most {MAX_DRAWS:,}, {MAX_DRAWS_TIME}, unless --force)")
+    parser.add_argument("--seed", default=str(DEFAULT_SEED),
+                        help=f"random seed (integer 0 to 2**63-1; default {DEFAULT_SEED})")
+    parser.add_argument("--force", action="store_true", help=f"allow more than {MAX_DRAWS:,} draws")
     _add_common(parser)
 
 
 def run_montecarlo(args) -> int:
     """Run the Monte Carlo; parameters named with --set are held fixed at their value."""
     draws = check_count("draws", args.draws, 1)
-    seed = check_count("seed", args.seed, 0)
+    if draws > MAX_DRAWS and not args.force:
+        raise ParameterError(f"draws={args.draws}: above the maximum of {MAX_DRAWS} ({MAX_DRAWS_TIME} for {MAX_DRAWS:,}); "
+                             "add --force to run it anyway")
+    seed = check_count("seed", args.seed, 0, MAX_SEED)
     p, overrides = _parameters_from(args)
-    result = monte_carlo(draws, seed, p, fixed=tuple(overrides), progress=sys.stderr.isatty())
+    fixed = tuple(overrides)
+    check_finite(lambda q: _monte_carlo_sums(q, fixed, draws), p, overrides, args.preset)
+    result = monte_carlo(draws, seed, p, fixed=fixed, progress=sys.stderr.isatty())
     if args.json:
         _print_json({"draws": result.draws, "seed": result.seed, "preset": args.preset, "overrides": overrides,
-                     "varied": list(result.varied), "exact_quantiles": result.exact_quantiles,
+                     "varied": list(result.varied), "policy_levers": list(POLICY_LEVERS),
+                     "exact_quantiles": result.exact_quantiles,
                      "quantiles": _records(result.quantiles),
                      "threshold_probabilities": _records(result.threshold_probabilities),
                      "first_order": _records(result.first_order)})
         return 0
     lines = [f"Monte Carlo: {draws:,} draws, seed {seed}, preset {args.preset}; varied: {', '.join(result.varied)}", "",
-             f"  {'output':<24}" + "".join(f"{c:>14}" for c in ("q05", "q25", "q50", "q75", "q95", "mean"))]
+             f"  {'output':<34}" + "".join(f"{c:>14}" for c in ("q05", "q25", "q50", "q75", "q95", "mean"))]
     for row in result.quantiles.to_dict("records"):
-        lines.append(f"  {row['output']:<24}" + "".join(f"{row[c]:>14,.4g}" for c in ("q05", "q25", "q50", "q75", "q95", "mean")))
+        lines.append(f"  {row['output']:<34}" + "".join(f"{row[c]:>14,.4g}" for c in ("q05", "q25", "q50", "q75", "q95", "mean")))
     lines += ["", "  P(per-person transfer >= share of the poverty line)"]
     for row in result.threshold_probabilities.itertuples(index=False):
         lines.append(f"    {row.threshold_share:>5.0%} ({row.threshold_yuan:,.0f} yuan): {row.probability:.4f}")
-    lines += ["", "  First-order variance shares of per_person_yuan"]
-    for row in result.first_order.itertuples(index=False):
+    outputs = ", ".join(dict.fromkeys(result.first_order["output"]))
+    lines += ["", f"  First-order variance shares (the same for {outputs})" if len(SOBOL_ALSO) else
+              "  First-order variance shares", ]
+    for row in result.first_order[result.first_order["output"] == SOBOL_OUTPUT].itertuples(index=False):
         lines.append(f"    {row.parameter:<30}{row.first_order_index:.3f}")
+    lines += ["", f"  Held at this run's values (policy levers): "
+                  f"{', '.join(f'{name}={format_number(getattr(p, name))}' for name in POLICY_LEVERS)}"]
     print("\n".join(lines))
     return 0

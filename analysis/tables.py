@@ -97,16 +97,22 @@ def assumptions_table():
 
 # --- scenarios ----------------------------------------------------------------------------
 SCENARIO_OUTPUTS = ("revenue_yuan", "cost_yuan", "profit_yuan", "enterprise_yuan", "village_pool_yuan",
-                    "households_pool_yuan", "welfare_pool_yuan", "per_household_yuan", "per_person_yuan",
-                    "share_of_poverty_line", "break_even_price_yuan_per_kg")
+                    "households_pool_yuan", "welfare_pool_yuan", "per_recipient_household_yuan",
+                    "per_recipient_person_yuan", "recipient_share_of_poverty_line", "per_household_yuan",
+                    "per_person_yuan", "share_of_poverty_line", "break_even_price_yuan_per_kg")
 SCENARIO_LABELS = {
     "revenue_yuan": "Revenue (yuan)", "cost_yuan": "Cost (yuan)", "profit_yuan": "Profit (yuan)",
     "enterprise_yuan": "Enterprise's share (yuan)", "village_pool_yuan": "Villages' share (yuan)",
     "households_pool_yuan": "Subsidies to poor households (yuan)", "welfare_pool_yuan": "Public welfare (yuan)",
-    "per_household_yuan": "Per registered poor household (yuan)",
-    "per_person_yuan": "Per registered poor person (yuan)", "share_of_poverty_line": "Share of the poverty line",
+    "per_recipient_household_yuan": "Per household receiving the subsidy (yuan)",
+    "per_recipient_person_yuan": "Per person in a household receiving the subsidy (yuan)",
+    "recipient_share_of_poverty_line": "Per recipient person, share of the poverty line",
+    "per_household_yuan": "Average over every registered poor household (yuan)",
+    "per_person_yuan": "Average over every registered poor person (yuan)",
+    "share_of_poverty_line": "Average per registered person, share of the poverty line",
     "break_even_price_yuan_per_kg": "Break-even price (yuan per kg)",
 }
+SHARE_OUTPUTS = frozenset({"share_of_poverty_line", "recipient_share_of_poverty_line"})
 
 
 def scenarios_frame() -> pd.DataFrame:
@@ -129,14 +135,16 @@ def scenarios_table():
     frame = scenarios_frame()
     shown = frame.copy()
     for column in ("low", "base", "high"):
-        shown[column] = [format_share(v, 1) if out == "share_of_poverty_line" else format_number(v)
+        shown[column] = [format_share(v, 1) if out in SHARE_OUTPUTS else format_number(v)
                          for out, v in zip(frame["output"], frame[column])]
     return (
         GT(shown[["label_en", "low", "base", "high"]], rowname_col="label_en", id="scenarios")
         .tab_header(title="One season of the Tianfu contract under three presets",
                     subtitle="Illustrative: every assumption at its low, base or high value")
         .cols_label(low="Low", base="Base", high="High")
-        .tab_source_note("Model results from the facts of the article and the assumptions table; not reported figures.")
+        .tab_source_note("Model results from the facts of the article and the assumptions table; not reported figures. "
+                         "The subsidy goes to the poor households not yet out of poverty (recipients); the averages "
+                         "divide it among every registered poor household.")
     )
 
 

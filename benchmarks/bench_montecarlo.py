@@ -83,9 +83,11 @@ def _add_first_order(uniforms: list[float], y: float, counts: list[list[int]], s
 
 
 def _laws():
+    """The inputs the Monte Carlo draws (never the policy levers), with their laws."""
     table = assumption_table()
+    varied = [name for _, name, *_ in scenarios._varied_inputs(())]
     return [(name, table.at[name, "distribution"], *table.loc[name, ["low", "base", "high"]].astype(float))
-            for name in ("yield_kg_per_segment", "price_yuan_per_kg", "cost_yuan_per_segment", "subsidy_fraction")]
+            for name in varied]
 
 
 def _summarise(columns: dict[str, list[float]]) -> None:
@@ -132,12 +134,16 @@ def time_inline_loop(draws: int) -> float:
         revenue = p.segments * x["yield_kg_per_segment"] * x["price_yuan_per_kg"]
         profit = revenue - p.segments * x["cost_yuan_per_segment"]
         pool = p.village_share * max(profit, 0.0)
-        households_pool = x["subsidy_fraction"] * pool
+        households_pool = p.subsidy_fraction * pool  # a policy lever: held at the run's value
         person = households_pool / p.persons
+        recipient_person = households_pool / p.recipient_persons
         for name, value in (("per_person_yuan", person), ("per_household_yuan", households_pool / p.households),
                             ("share_of_poverty_line", person / p.poverty_line_yuan),
                             ("households_pool_yuan", households_pool), ("village_pool_yuan", pool),
-                            ("enterprise_yuan", profit - pool), ("profit_yuan", profit), ("revenue_yuan", revenue)):
+                            ("enterprise_yuan", profit - pool), ("profit_yuan", profit), ("revenue_yuan", revenue),
+                            ("per_recipient_person_yuan", recipient_person),
+                            ("per_recipient_household_yuan", households_pool / p.recipient_households),
+                            ("recipient_share_of_poverty_line", recipient_person / p.poverty_line_yuan)):
             columns[name].append(value)
         _add_first_order(uniforms, person, counts, sums)
     _summarise(columns)

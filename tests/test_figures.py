@@ -172,8 +172,8 @@ def test_break_even_map_words_follow_custom_parameters():
     en = figures.figure_text("break_even_map", df, "en")
     assert "(cost per segment and subsidy share as in this run's parameters); the line marks zero profit, " \
            "the cross this run's parameters (70 yuan per kg, 0.045 kg per segment: " in en["caption"]
-    assert en["alt"].endswith("is 487 yuan at this run's parameters.")
-    # 800,000 segments × (0.045 kg × 70 − 1.75) yuan = 1,120,000 profit; × 0.6 × 0.5 = 336,000; ÷ 690 persons ≈ 487
+    assert en["alt"].endswith("is 400 yuan at this run's parameters.")
+    # 800,000 segments × (0.045 kg × 70 − 2.0) yuan = 920,000 profit; × 0.6 × 0.5 = 276,000; ÷ 690 persons = 400
     zh = figures.figure_text("break_even_map", df, "zh")
     assert "（每段成本与补助比例取本次参数的值）；实线为利润为零，叉号为本次参数（70元/千克" in zh["caption"]
     assert "基准" not in zh["caption"] + zh["alt"]
@@ -185,10 +185,10 @@ def test_break_even_map_words_follow_custom_parameters():
 def test_break_even_map_base_still_says_base_case():
     df = figures.prepared("break_even_map")
     assert set(df["case"]) == {"base"}
-    assert "the cross the base case (60 yuan per kg, 0.045 kg per segment: 330 yuan)" in \
+    assert "the cross the base case (56 yuan per kg, 0.045 kg per segment: 181 yuan)" in \
         figures.figure_text("break_even_map", df, "en")["caption"]
-    # 800,000 × (0.045 × 60 − 1.75) = 760,000 profit; × 0.6 × 0.5 = 228,000; ÷ 690 persons ≈ 330
-    assert "叉号为基准情形（60元/千克，0.045千克/段：330元）" in figures.figure_text("break_even_map", df, "zh")["caption"]
+    # 800,000 × (0.045 × 56 − 2.0) = 416,000 profit; × 0.6 × 0.5 = 124,800; ÷ 690 persons ≈ 181
+    assert "叉号为基准情形（56元/千克，0.045千克/段：181元）" in figures.figure_text("break_even_map", df, "zh")["caption"]
 
 
 @pytest.mark.parametrize("preset, en, zh", [
@@ -213,8 +213,8 @@ def test_money_flow_tornado_and_fan_name_their_case():
     tornado = figures.prepared("tornado", p)
     assert set(tornado["case"]) == {"custom"}
     text = figures.figure_text("tornado", tornado, "en")
-    assert text["subtitle"].endswith("the others held fixed (this run's parameters: 487 yuan per person per year)")
-    assert "其余固定于本次参数（每人每年487元）" in figures.figure_text("tornado", tornado, "zh")["subtitle"]
+    assert text["subtitle"].endswith("the others held fixed (this run's parameters: 400 yuan per person per year)")
+    assert "其余固定于本次参数（每人每年400元）" in figures.figure_text("tornado", tornado, "zh")["subtitle"]
     assert "others held fixed (base case);" in figures.figure_text("tornado", figures.prepared("tornado"), "en")["caption"]
     fan = figures.figure_text("contract_paths_fan", figures.prepared("contract_paths_fan", p), "en")
     assert "(2,000 simulated paths, this run's parameters): median" in fan["caption"]
@@ -225,18 +225,20 @@ def test_montecarlo_words_say_which_assumptions_were_drawn():
 
     base = figures.prepared("montecarlo_distribution")
     assert set(base["case"]) == {"base"}
-    assert set(base["varied"]) == {"yield_kg_per_segment,price_yuan_per_kg,cost_yuan_per_segment,subsidy_fraction"}
-    assert "; each drawn from its assumed distribution, other inputs fixed at the base case; lines mark" in \
-        figures.figure_text("montecarlo_distribution", base, "en")["subtitle"]
+    # the subsidy share is a policy lever: never drawn (model, second edition), so the words say it is held fixed
+    assert set(base["varied"]) == {"yield_kg_per_segment,price_yuan_per_kg,cost_yuan_per_segment"}
+    assert ("; share of village profit paid to poor households held fixed at the base case, the others drawn from "
+            "their assumed distributions; lines mark") in figures.figure_text("montecarlo_distribution", base, "en")["subtitle"]
     p = get_parameters("base", price_yuan_per_kg=_price_high())
     df = figures.montecarlo_frame(scenarios.monte_carlo(1000, 1, p=p, fixed=("price_yuan_per_kg",)), p)
-    assert set(df["varied"]) == {"yield_kg_per_segment,cost_yuan_per_segment,subsidy_fraction"}
+    assert set(df["varied"]) == {"yield_kg_per_segment,cost_yuan_per_segment"}
     en = figures.figure_text("montecarlo_distribution", df, "en")
-    held = ("farm-gate price of dried wood-ear held fixed at this run's parameters, "
-            "the others drawn from their assumed distributions")
+    held = ("farm-gate price of dried wood-ear and share of village profit paid to poor households held fixed at "
+            "this run's parameters, the others drawn from their assumed distributions")
     assert f"; {held}; lines mark" in en["subtitle"]
     assert f"(1,000 draws, seed 1; {held}); median" in en["caption"]
-    assert "干木耳收购价固定于本次参数，其余按假设分布抽样" in figures.figure_text("montecarlo_distribution", df, "zh")["caption"]
+    assert "干木耳收购价、村收益中补助贫困户的比例固定于本次参数，其余按假设分布抽样" in \
+        figures.figure_text("montecarlo_distribution", df, "zh")["caption"]
     unknown = figures.montecarlo_frame(scenarios.monte_carlo(1000, 1))  # no parameters given: not claimed a preset
     assert set(unknown["case"]) == {"custom"}
 

@@ -262,6 +262,6 @@ def test_notebook_runs_with_default_and_overridden_parameters(page, tmp_path, te
     if page.endswith("05-income-scenarios.ipynb"):  # an analyst's price: the words stop saying "base case"
         assert [("base case" in tagged_text(nb, "caption-break_even_map"),
                  "this run's parameters" in tagged_text(nb, "caption-break_even_map"),
-                 "farm-gate price of dried wood-ear held fixed at this run's parameters"
-                 in tagged_text(nb, "caption-montecarlo_distribution"))
+                 "farm-gate price of dried wood-ear and share of village profit paid to poor households held fixed "
+                 "at this run's parameters" in tagged_text(nb, "caption-montecarlo_distribution"))
                 for nb in (default_nb, override_nb)] == [(True, False, False), (False, True, True)]
