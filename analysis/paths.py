@@ -46,6 +46,8 @@ ANALYSIS_DIR = ROOT / "analysis"
 SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"
 SITE_PAGE_TEMPLATE = SITE_ASSETS_DIR / "page.html"  # the offline preview's page template
 PREVIEW_CSS = SITE_ASSETS_DIR / "preview.css"  # its stylesheet (copied into site_libs/ under the same name)
+EXPLORER_JS = SITE_ASSETS_DIR / "explorer.js"  # the scenario explorer (analysis.explorer inlines both)
+EXPLORER_CSS = SITE_ASSETS_DIR / "explorer.css"
 REQUIREMENTS = ROOT / "requirements.txt"
 PYPROJECT = ROOT / "pyproject.toml"
 
