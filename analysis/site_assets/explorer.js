@@ -366,11 +366,11 @@
           persons: formatNumber(facts.persons.value), households: formatNumber(households)});
         note.lastChild.hidden = !state.personsPinned;
       }
+      if (radios.remaining) radios[state.mode].checked = true;
       root.querySelector("[data-status]").textContent = got.errors ? w.status_invalid : "";
       root.classList.toggle("dx-stale", !!got.errors);
       if (got.errors) return;  // the last valid result stays on screen
       var v = got.values;
-      if (radios.remaining) radios[state.mode].checked = true;
       cfg.inputs.forEach(function (input) {
         var x = v[input.name];
         flags[input.name].hidden = !(x < input.low || x > input.high);
