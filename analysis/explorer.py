@@ -206,6 +206,9 @@ RECIPIENT_LABELS = {
     "recipient_persons": ("Recipient persons", "受助贫困人口"),
 }
 LANG_TAGS = {"en": "en", "zh": "zh-Hans"}
+# The figures' colours (analysis.style), as CSS custom properties of the root: --dx-fact, ...
+COLOURS = {"fact": style.FACT_COLOUR, "assumed": style.ASSUMED_COLOUR, "loss": style.VERMILLION,
+           "text": style.TEXT_COLOUR}
 
 
 def _check_lang(lang: str) -> str:
@@ -345,9 +348,10 @@ def explorer_config(lang: str = "en", data_dir: Path | str | None = None, compac
     ('assumption', 'fact' or 'recipients'), presets {preset: value}, low, high, range_label,
     range_text, rule, source {id, title}, confidence, slider), ``facts`` (segments, households,
     persons, village_share, households_out_of_poverty: value, unit, fact_id, label, text),
-    ``kg_per_jin``, ``poverty_line`` (the input that holds it), ``outputs`` {key: key, label,
-    unit, unit_label}, ``groups`` [[group, [keys]]], ``inline_outputs``, ``map`` (price and yield
-    axes), ``scenario`` (what ``scenario --json`` holds: ``outputs`` = model.SEASON_OUTPUTS,
+    ``hidden_inputs`` (inputs the compact page leaves at their preset), ``kg_per_jin``,
+    ``outputs`` {key: {label, unit, unit_label}}, ``groups`` [[group, [keys]]],
+    ``inline_outputs``, ``map`` (price and yield ranges and the margin of the break-even map; None
+    when compact), ``scenario`` (what ``scenario --json`` holds: ``outputs`` = model.SEASON_OUTPUTS,
     ``parameters`` = SETTABLE, ``preset_parameters`` {preset: {name: value}}), ``words``.
 
     Raises ParameterError for a language other than 'en' or 'zh'.
@@ -370,13 +374,10 @@ def explorer_config(lang: str = "en", data_dir: Path | str | None = None, compac
         "hidden_inputs": [by_name[name] for name in INPUTS if name not in shown],
         "facts": facts,
         "kg_per_jin": model.KG_PER_JIN,
-        "poverty_line": "poverty_line_yuan",
         "outputs": outputs,
         "groups": [[g, keys] for g, keys in groups if keys],
         "inline_outputs": list(INLINE_OUTPUTS),
         "map": None if compact else _map_axes(assumption_table(data_dir)),
-        "colours": {"fact": style.FACT_COLOUR, "assumed": style.ASSUMED_COLOUR, "loss": style.VERMILLION,
-                    "neutral": style.NEUTRAL_COLOUR, "light": style.LIGHT_COLOUR, "text": style.TEXT_COLOUR},
         "scenario": {"outputs": list(model.SEASON_OUTPUTS), "parameters": list(SETTABLE),
                      "preset_parameters": preset_parameters},
         "words": WORDS[lang],
@@ -412,7 +413,7 @@ def explorer_html(lang: str = "en", compact: bool = False, data_dir: Path | str 
     """
     config = explorer_config(lang, data_dir, compact=compact)
     css, js = _assets()
-    colours = "".join(f"--dx-{k}:{v};" for k, v in config["colours"].items())
+    colours = "".join(f"--dx-{k}:{v};" for k, v in COLOURS.items())
     fragment = (
         f'<div class="dx{" dx-compact" if compact else ""}" data-explorer lang="{LANG_TAGS[lang]}" '
         f'style="{html.escape(colours)}">'

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlparse
 
 import pytest
 
-from analysis import cli, data, explorer, model, paths
+from analysis import cli, data, explorer, model, paths, style
 from analysis.errors import ParameterError
 from analysis.parameters import FACT_PARAMETERS, PRESETS, SETTABLE, get_parameters
 
@@ -231,6 +231,8 @@ def test_fragment_is_small_self_contained_and_carries_the_contract(lang, compact
     parser.feed(fragment)
     root_tag, root = parser.tags[0]
     assert root_tag == "div" and "data-explorer" in root and root["lang"] == {"en": "en", "zh": "zh-Hans"}[lang]
+    assert root["style"] == (f"--dx-fact:{style.FACT_COLOUR};--dx-assumed:{style.ASSUMED_COLOUR};"
+                             f"--dx-loss:{style.VERMILLION};--dx-text:{style.TEXT_COLOUR};")  # the figures' colours
     assert [tag for tag, _ in parser.tags] == ["div", "noscript", "style", "script", "script"]
     (config_attrs, config_text), (js_attrs, js_text) = parser.scripts
     assert config_attrs == {"type": "application/json", "data-explorer-config": None}

@@ -110,13 +110,11 @@
     var all = cfg.inputs.concat(cfg.hidden_inputs);
     var byName = {};
     all.forEach(function (input) { byName[input.name] = input; });
-    var shown = {};
-    cfg.inputs.forEach(function (input) { shown[input.name] = true; });
     var fields = {}, sliders = {}, messages = {}, flags = {}, radios = {};
     // mode: which recipient rule the radio buttons show ("remaining", "all" or "number")
     var state = {preset: cfg.default_preset, personsPinned: false, mode: "remaining", values: null, result: null};
     var households = facts.households.value;
-    var remaining = households - facts.households_out_of_poverty.value;
+    var remaining = byName.recipient_households.presets[cfg.default_preset];  // not yet out of poverty
 
     function quantity(value, unitLabel, unit) {
       if (!isFinite(value)) return w.not_defined;
@@ -131,8 +129,7 @@
 
     // --- building the page -------------------------------------------------------------------
     function button(text, action, extra) {
-      var b = el("button", Object.assign({type: "button", "class": "dx-button", "data-action": action}, extra || {}), text);
-      return b;
+      return el("button", Object.assign({type: "button", "class": "dx-button", "data-action": action}, extra || {}), text);
     }
 
     function buildField(input) {
