@@ -44,7 +44,9 @@ REFERENCES_BIB = ROOT / "references.bib"
 CITATION_FILE = ROOT / "CITATION.cff"
 BENCHMARKS_DIR = ROOT / "benchmarks"
 ANALYSIS_DIR = ROOT / "analysis"
-SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"  # the site's stylesheet, Typst header, Lua filter
+SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"  # the site's stylesheet, Typst header, Lua filter, explorer
+EXPLORER_JS = SITE_ASSETS_DIR / "explorer.js"  # the scenario explorer (analysis.explorer inlines both)
+EXPLORER_CSS = SITE_ASSETS_DIR / "explorer.css"
 REQUIREMENTS = ROOT / "requirements.txt"
 PYPROJECT = ROOT / "pyproject.toml"
 
