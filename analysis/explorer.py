@@ -35,7 +35,8 @@ from pathlib import Path
 from analysis import data, figures, model, paths, report, scenarios, style
 from analysis.errors import ParameterError
 from analysis.parameters import (
-    ASSUMPTION_NAMES, FACT_PARAMETERS, POSITIVE, PRESETS, SETTABLE, SHARES, assumption_table, preset_values,
+    ASSUMPTION_NAMES, FACT_PARAMETERS, POLICY_LEVERS, POSITIVE, PRESETS, SETTABLE, SHARES, assumption_table,
+    parameter_table, preset_values,
 )
 
 MAX_FRAGMENT_BYTES = 50 * 1024  # the budget for the page weight the explorer adds
@@ -135,6 +136,7 @@ WORDS = {
         "rule_share": "must be between 0 and 1",
         "rule_recipients_max": "must be ≤ the registered households ({n})",
         "rule_persons_min": "must be ≥ the recipient households ({n})",
+        "rule_persons_max": "must be ≤ the registered poor persons ({n})",
         "group_season": "One season", "group_split": "Split of the profit",
         "group_recipients": "Per recipient", "group_registered": "Averaged over all registered households",
         "group_break_even": "Break-even",
@@ -182,6 +184,7 @@ WORDS = {
         "rule_share": "必须介于0和1之间",
         "rule_recipients_max": "必须 ≤ 建档立卡贫困户数（{n}）",
         "rule_persons_min": "必须 ≥ 受助户数（{n}）",
+        "rule_persons_max": "必须 ≤ 建档立卡贫困人口数（{n}）",
         "group_season": "一季", "group_split": "利润分配",
         "group_recipients": "每名受助者", "group_registered": "全部建档立卡贫困户平均",
         "group_break_even": "盈亏平衡",
@@ -379,7 +382,12 @@ def explorer_config(lang: str = "en", data_dir: Path | str | None = None, compac
         "inline_outputs": list(INLINE_OUTPUTS),
         "map": None if compact else _map_axes(assumption_table(data_dir)),
         "scenario": {"outputs": list(model.SEASON_OUTPUTS), "parameters": list(SETTABLE),
-                     "preset_parameters": preset_parameters},
+                     "preset_parameters": preset_parameters,
+                     # what `scenario --json` flags as outside_range (parameters.outside_range): a
+                     # value outside the low-high of the parameter table; computed ones never are
+                     "ranges": {row.name: [float(row.low), float(row.high)] for row in
+                                parameter_table().itertuples() if row.kind != "computed"},
+                     "policy_levers": list(POLICY_LEVERS)},
         "words": WORDS[lang],
     }
 

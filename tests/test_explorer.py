@@ -47,22 +47,6 @@ def _csv_rows(name: str) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The recipient outputs of issue 10. TEMPORARY: until analysis.model.season returns them, they
-# are computed here from its outputs with the issue's definitions. When the model has them,
-# replace the body by `return model.season(p)` (the test below then compares with the model).
-# ---------------------------------------------------------------------------------------------
-def season_with_recipients(p, recipient_households: float, recipient_persons: float) -> dict[str, float]:
-    s = model.season(p)
-    if all(key in s for key in explorer.RECIPIENT_OUTPUTS):
-        return s
-    pool = s["households_pool_yuan"]
-    per_recipient_person = pool / recipient_persons
-    return s | {"per_recipient_household_yuan": pool / recipient_households,
-                "per_recipient_person_yuan": per_recipient_person,
-                "recipient_share_of_poverty_line": per_recipient_person / p.poverty_line_yuan}
-
-
-# ---------------------------------------------------------------------------------------------
 # explorer_config
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
@@ -107,10 +91,11 @@ def test_config_ranges_labels_and_sources_come_from_the_assumptions_table(config
         assert en["confidence"] == explorer.CONFIDENCE_LABELS[row["confidence"]][0]
         assert zh["confidence"] == explorer.CONFIDENCE_LABELS[row["confidence"]][1]
     assert checked == 5  # price, yield, cost, subsidy, poverty line
-    price = config_en["inputs"][0]
-    assert price["range_text"] == "50–70 yuan per kg"  # low and high of assumptions.csv
-    assert price["source"]["id"] == "market_report_2013"
-    assert config_zh["inputs"][0]["range_text"] == "50–70元/千克"
+    price, row = config_en["inputs"][0], assumptions["price_yuan_per_kg"]
+    low, high = float(row["low"]), float(row["high"])  # low and high of assumptions.csv, as the methods page says
+    assert price["range_text"] == f"{low:g}–{high:g} yuan per kg"
+    assert price["source"]["id"] == row["source_id"]
+    assert config_zh["inputs"][0]["range_text"] == f"{low:g}–{high:g}元/千克"
 
 
 def test_config_village_share_is_the_article_fact(config_en, config_zh):
@@ -160,7 +145,11 @@ def test_config_outputs_kg_per_jin_and_scenario_keys(config_en, config_zh):
     assert sorted(shown) == sorted(keys)  # every output on the full page, once
     assert config_en["scenario"]["outputs"] == list(model.SEASON_OUTPUTS)
     assert config_en["scenario"]["parameters"] == list(SETTABLE)
-    assert config_en["map"] == {"price": [50.0, 70.0], "yield": [0.04, 0.05], "margin": 0.1}
+    table = _csv_rows("assumptions.csv")
+    assert config_en["map"] == {  # the assumed low-high box of price and yield, and the figure's margin
+        "price": [float(table["price_yuan_per_kg"]["low"]), float(table["price_yuan_per_kg"]["high"])],
+        "yield": [float(table["yield_kg_per_segment"]["low"]), float(table["yield_kg_per_segment"]["high"])],
+        "margin": 0.1}
 
 
 def test_config_compact_has_fewer_inputs_and_outputs(config_en):
@@ -402,11 +391,8 @@ def open_page(browser, site):
 
 
 def expected_season(preset: str, values: dict[str, float]) -> dict[str, float]:
-    """What the model gives for the preset and the explorer's values (recipients as in issue 10)."""
-    p = get_parameters(preset, **{k: v for k, v in values.items() if k in SETTABLE})
-    households = values.get("recipient_households", p.households - data.fact_value(explorer.EXITED_FACT))
-    persons = values.get("recipient_persons", households * p.persons / p.households)
-    return season_with_recipients(p, households, persons)
+    """What the model gives for the preset and the explorer's values."""
+    return model.season(get_parameters(preset, **{k: v for k, v in values.items() if k in SETTABLE}))
 
 
 def assert_outputs_equal(shown: dict[str, str], expected: dict[str, float], context) -> None:
@@ -435,7 +421,11 @@ def overrides_of(preset: str, values: dict[str, float]) -> dict[str, float]:
     """The --set assignments for the explorer's values: those that differ from the preset and that
     the command line knows (recipients once the model has them)."""
     base = get_parameters(preset).as_dict()
-    return {k: v for k, v in values.items() if k in SETTABLE and v != base[k]}
+    out = {k: v for k, v in values.items() if k in SETTABLE and v != base[k]}
+    households = values.get("recipient_households", base["recipient_households"])
+    if out.get("recipient_persons") == households * base["persons"] / base["households"]:
+        del out["recipient_persons"]  # the household-size rule gives it: setting the households is enough
+    return out
 
 
 def _random_text(rng: random.Random, value: float) -> str:
@@ -475,7 +465,7 @@ def random_settings(rng: random.Random, config: dict) -> tuple[str, dict[str, st
                 value = max(value, 1.0)
         texts[name] = _random_text(rng, value)
     if "recipient_persons" in {e["name"] for e in config["inputs"]} and rng.random() < 0.4:
-        texts["recipient_persons"] = _random_text(rng, rng.uniform(243, 800))  # >= any recipient households
+        texts["recipient_persons"] = _random_text(rng, rng.uniform(243, 690))  # >= any recipient households, <= persons
     return preset, texts, choice
 
 
@@ -531,9 +521,10 @@ def test_download_equals_the_real_command_line(open_page):
     printed = subprocess.run(argv, cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout
     downloaded = page.download()
     assert downloaded == json.loads(printed)
-    # by hand: 800000 x 0.05 x 45.5 = 1,820,000 revenue; cost 800000 x 2 = 1,600,000; profit 220,000
-    assert downloaded["profit_yuan"] == pytest.approx(220_000, rel=REL)
-    assert downloaded["households_pool_yuan"] == pytest.approx(0.35 * 0.6 * 220_000, rel=REL)  # 46,200
+    # by hand, high preset (yield 0.065, cost 2.8): 800000 x 0.065 x 45.5 = 2,366,000 revenue;
+    # cost 800000 x 2.8 = 2,240,000; profit 126,000
+    assert downloaded["profit_yuan"] == pytest.approx(126_000, rel=REL)
+    assert downloaded["households_pool_yuan"] == pytest.approx(0.35 * 0.6 * 126_000, rel=REL)  # 26,460
 
 
 @pytest.mark.slow
@@ -577,6 +568,7 @@ BAD_INPUTS = [  # (parameter, text, the message shown under the field)
     ("recipient_households", "300", "Recipient households: must be ≤ the registered households (243)"),
     ("recipient_households", "0", "Recipient households: must be > 0"),
     ("recipient_persons", "100", "Recipient persons: must be ≥ the recipient households (130)"),
+    ("recipient_persons", "700", "Recipient persons: must be ≤ the registered poor persons (690)"),
     ("recipient_persons", "-1", "Recipient persons: must be > 0"),
 ]
 
@@ -603,10 +595,11 @@ def test_bad_input_names_the_rule_and_keeps_the_last_valid_result(open_page, con
             page.set(name, before)
         assert page.message(name) == "" and page.outputs() == valid, (name, text)
     # a valid value outside the assumed range is allowed and flagged
-    page.set("price_yuan_per_kg", "40")
+    below = float(_csv_rows("assumptions.csv")["price_yuan_per_kg"]["low"]) - 5  # under the assumed low
+    page.set("price_yuan_per_kg", f"{below:g}")
     assert page.page.is_visible('[data-explorer] [data-field="price_yuan_per_kg"] .dx-flag')
     assert not page.page.is_visible('[data-explorer] [data-field="yield_kg_per_segment"] .dx-flag')
-    assert_outputs_equal(page.outputs(), expected_season("base", {"price_yuan_per_kg": 40.0}), "outside")
+    assert_outputs_equal(page.outputs(), expected_season("base", {"price_yuan_per_kg": below}), "outside")
 
 
 @pytest.mark.slow

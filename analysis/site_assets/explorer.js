@@ -341,7 +341,8 @@
         var parsed = parseNumber(persons.value), rule = parsed.rule, x = parsed.value;
         if (!rule && x <= 0) rule = "rule_positive";
         else if (!rule && rh !== undefined && x < rh) rule = "rule_persons_min";
-        if (rule) errors.recipient_persons = fill(w[rule], {n: formatNumber(rh)});
+        else if (!rule && x > facts.persons.value) rule = "rule_persons_max";
+        if (rule) errors.recipient_persons = fill(w[rule], {n: formatNumber(rule === "rule_persons_max" ? facts.persons.value : rh)});
         else values.recipient_persons = x;
       }
       return Object.keys(errors).length ? {errors: errors} : {values: values};
@@ -487,6 +488,11 @@
       var parameters = Object.assign({}, cfg.scenario.preset_parameters[state.preset]);
       cfg.scenario.parameters.forEach(function (name) { if (name in v) parameters[name] = v[name]; });
       obj.parameters = parameters;
+      obj.outside_range = cfg.scenario.parameters.filter(function (name) {
+        var range = cfg.scenario.ranges[name];
+        return range !== undefined && !(range[0] <= parameters[name] && parameters[name] <= range[1]);
+      });
+      obj.policy_levers = cfg.scenario.policy_levers.slice();
       return obj;
     }
 
