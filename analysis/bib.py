@@ -3,7 +3,8 @@
 The article (``data/source.csv``) and every source of an assumption
 (``data/assumption_sources.csv``) become one BibLaTeX ``@online`` entry each, keyed by
 ``source_id``. An organisation that publishes a source is its corporate author (braced, so
-citeproc and Typst print it as a name, not as "Surname, Given"). ``python -m analysis site
+citeproc and Typst print it as a name, not as "Surname, Given"); a source with neither author nor
+publisher is :data:`UNATTRIBUTED`. ``python -m analysis site
 --write-bib`` writes the file; a test checks it is up to date.
 """
 from __future__ import annotations
@@ -31,10 +32,17 @@ def _first(row: dict, *names: str) -> str:
     return ""
 
 
+# The author of a source whose author and publisher the research could not name. Author-date styles
+# put the title first for a work without an author and then print its year twice ("Title." 2013.
+# ... 2013); a stated unknown keeps every entry in the author-date order, and says what is known.
+UNATTRIBUTED = "Unattributed"
+
+
 def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...]) -> str:
     fields: list[tuple[str, str]] = []
     publisher = _first(row, "publisher", "publisher_zh")
-    author = _first(row, "author") or publisher  # an organisation as corporate author (braced)
+    # the author, else the publishing organisation as corporate author (braced), else UNATTRIBUTED
+    author = _first(row, "author") or publisher or UNATTRIBUTED
     if author:
         fields.append(("author", "{" + _bib_escape(author) + "}"))
     title = _first(row, "title", "title_zh", "title_en")

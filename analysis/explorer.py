@@ -437,8 +437,25 @@ def explorer_html(lang: str = "en", compact: bool = False, data_dir: Path | str 
     return fragment
 
 
-def explorer(lang: str = "en", compact: bool = False):
-    """The explorer for a notebook cell (an ``IPython.display.HTML``)."""
-    from IPython.display import HTML
+class Explorer:
+    """The explorer as a notebook output: Markdown holding the fragment as a raw HTML block.
 
-    return HTML(explorer_html(lang, compact))
+    Markdown, not an HTML output: an HTML output makes Quarto load require.js and jQuery from a CDN
+    for the whole page (quarto-cli src/core/jupyter/widgets.ts, extractJupyterWidgetDependencies).
+    Pandoc passes a ``{=html}`` raw block through to the web page untouched and leaves it out of the
+    PDF, where the page says in its prose what the site offers there.
+    """
+
+    def __init__(self, fragment: str):
+        self.fragment = fragment
+
+    def _repr_markdown_(self) -> str:
+        return f"```{{=html}}\n{self.fragment}\n```\n"
+
+    def __repr__(self) -> str:
+        return "<the scenario explorer: open the page on the website>"
+
+
+def explorer(lang: str = "en", compact: bool = False) -> Explorer:
+    """The explorer for a notebook cell (see :class:`Explorer`)."""
+    return Explorer(explorer_html(lang, compact))

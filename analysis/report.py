@@ -520,6 +520,11 @@ _WORDS = {
         "term": "Term", "value": "Value", "words": "Article's words", "paragraph": "Paragraph",
         "parameter": "Parameter", "this_run": "Value", "range": "Range or qualifier", "source": "Source",
         "fact": "fact", "assumption": "assumption", "computed": "computed", "not_stated": "not stated",
+        "outside_mark": " (this run: outside the range)", "variance_share": "Share of the variance explained alone",
+        "to_poor": "To poor households", "receiving_households": "Households receiving it",
+        "per_receiving_household": "Per household receiving it", "per_receiving_person": "Per person receiving it",
+        "shortfall": "Shortfall below the line, per person", "liftable": "Households the pool alone could lift",
+        "exits_explained": "Share of the exits it could explain at most",
         "threshold_share": "Share of the poverty line", "threshold_yuan": "Dividend per person",
         "probability": "Probability of reaching it",
         "channel": "Channel", "total": "Total", "poor_part": "Poor households' part",
@@ -533,6 +538,11 @@ _WORDS = {
         "term": "条款", "value": "数值", "words": "原文", "paragraph": "段落",
         "parameter": "参数", "this_run": "取值", "range": "范围或限定", "source": "来源",
         "fact": "事实", "assumption": "假设", "computed": "计算值", "not_stated": "未说明",
+        "outside_mark": "（本次取值超出范围）", "variance_share": "单独解释的方差比例",
+        "to_poor": "贫困户所得", "receiving_households": "受益户数",
+        "per_receiving_household": "每个受益户", "per_receiving_person": "每名受益人",
+        "shortfall": "人均距贫困线差额", "liftable": "仅凭补助可脱贫户数",
+        "exits_explained": "至多可解释的脱贫比例",
         "threshold_share": "占贫困线比例", "threshold_yuan": "人均分红",
         "probability": "达到的概率",
         "channel": "渠道", "total": "总额", "poor_part": "贫困户所得",
@@ -721,26 +731,93 @@ def contract_terms_table(terms, lang: str = "en"):
 
 
 def parameter_run_table(p, lang: str = "en", names=None):
-    """Model parameters (all, or those in *names*): this run's value, range or qualifier, source."""
+    """Model parameters (all, or those in *names*): this run's value, range or qualifier, kind, source.
+
+    A value outside its assumption's low-high (or a fact set to another value than the article's)
+    is marked in the range column (``parameters.outside_range``); a computed parameter shows its
+    rule as its source.
+    """
     from analysis.parameters import parameter_table
 
     w = _words(lang)
-    values = p.as_dict()
     rows = []
-    for row in parameter_table().itertuples():
+    for row in parameter_table(p).itertuples():
         if names is not None and row.name not in names:
             continue
         if row.kind == "fact":
             span = _QUALIFIER_SHORT[lang][row.qualifier]
+        elif row.kind == "computed":
+            span = "—"
         else:
             span = format_range(row.low, row.high, row.unit, lang)
+        if row.outside_range:
+            span += w["outside_mark"]
         rows.append({
             w["parameter"]: getattr(row, f"label_{lang}"),
-            w["this_run"]: format_quantity(values[row.name], row.unit, lang=lang),
+            w["this_run"]: format_quantity(row.value, row.unit, lang=lang),
             w["range"]: span,
             w["kind"]: w[row.kind],
-            w["source"]: row.source,
+            w["source"]: str(row.source).removeprefix("computed: "),
         })
+    return _display(rows)
+
+
+def join_labels(names, lang: str = "en") -> str:
+    """Parameters by their labels as a list in prose: 'dry yield per segment, farm-gate price ... and
+    production cost per segment' / '每段干耳产量、干木耳收购价和每段生产成本'."""
+    from analysis.parameters import parameter_table
+
+    _check_lang(lang)
+    table = parameter_table().set_index("name")
+    labels = [str(table.at[name, f"label_{lang}"]) for name in names]
+    if lang == "en":
+        labels = [label[0].lower() + label[1:] for label in labels]
+        return (", ".join(labels[:-1]) + " and " + labels[-1]) if len(labels) > 1 else "".join(labels)
+    return ("、".join(labels[:-1]) + "和" + labels[-1]) if len(labels) > 1 else "".join(labels)
+
+
+def first_order_table(first_order, lang: str = "en", output: str = "per_recipient_person_yuan"):
+    """The Monte Carlo's first-order variance shares of *output*: the share of its variance each
+    uncertain input explains alone, largest first."""
+    w = _words(lang)
+    part = first_order[first_order["output"] == output].sort_values("first_order_index", ascending=False,
+                                                                     kind="stable")
+    rows = [{w["parameter"]: getattr(row, f"label_{lang}"), w["variance_share"]: format_share(row.first_order_index, 1)}
+            for row in part.itertuples()]
+    return _display(rows)
+
+
+def recipient_channels_table(channels, lang: str = "en"):
+    """Income channels per household and person who receive them (model.income_channel_recipients)."""
+    import math as _math
+
+    w = _words(lang)
+
+    def amount(value) -> str:
+        return "—" if value is None or _math.isnan(value) else format_quantity(value, "yuan", lang=lang)
+
+    def count(value, unit) -> str:
+        return "—" if value is None or _math.isnan(value) else format_quantity(value, unit, lang=lang, decimals=0)
+
+    rows = [{
+        w["channel"]: getattr(row, f"label_{lang}"),
+        w["to_poor"]: amount(row.amount_yuan),
+        w["receiving_households"]: count(row.receiving_households, "households"),
+        w["per_receiving_household"]: amount(row.per_receiving_household_yuan),
+        w["per_receiving_person"]: amount(row.per_receiving_person_yuan),
+    } for row in channels.itertuples()]
+    return _display(rows)
+
+
+def poverty_gap_table(gap, lang: str = "en"):
+    """How many households the households' pool alone could lift over the line, by the assumed
+    shortfall per person (scenarios.poverty_gap_lift), and the share of the exits it explains at most."""
+    w = _words(lang)
+    rows = [{
+        w["shortfall"]: format_quantity(row.shortfall_yuan_per_person, "yuan_per_person", lang=lang),
+        w["liftable"]: format_quantity(row.households_liftable, "households", lang=lang, decimals=0),
+        w["exits_explained"]: format_share(row.share_of_exits_explained_max, 0),
+    } for row in gap.itertuples()]
     return _display(rows)
 
 

@@ -152,8 +152,10 @@ SCENARIO_LABELS_ZH = {
     "revenue_yuan": "收入（元）", "cost_yuan": "成本（元）", "profit_yuan": "利润（元）",
     "enterprise_yuan": "企业所得（元）", "village_pool_yuan": "村集体所得（元）",
     "households_pool_yuan": "贫困户补助（元）", "welfare_pool_yuan": "公益事业（元）",
-    "per_household_yuan": "每户建档立卡贫困户（元）", "per_person_yuan": "每名建档立卡贫困人口（元）",
-    "share_of_poverty_line": "占贫困线比例", "break_even_price_yuan_per_kg": "盈亏平衡价格（元/千克）",
+    "per_recipient_household_yuan": "每个受补助户（元）", "per_recipient_person_yuan": "受补助户每人（元）",
+    "recipient_share_of_poverty_line": "受补助者人均占贫困线比例",
+    "per_household_yuan": "全部建档立卡贫困户户均（元）", "per_person_yuan": "全部建档立卡贫困人口人均（元）",
+    "share_of_poverty_line": "全部贫困人口人均占贫困线比例", "break_even_price_yuan_per_kg": "盈亏平衡价格（元/千克）",
 }
 SCENARIO_HEADERS = {"en": ("Output", "Low", "Base", "High"), "zh": ("结果", "低值", "基准", "高值")}
 
@@ -168,7 +170,7 @@ def scenarios_display(lang: str = "en"):
     output, low, base, high = SCENARIO_HEADERS[lang]
     shown = {output: labels}
     for column, header in (("low", low), ("base", base), ("high", high)):
-        shown[header] = [format_share(v, 1) if out == "share_of_poverty_line" else format_number(v)
+        shown[header] = [format_share(v, 1) if out in SHARE_OUTPUTS else format_number(v)
                          for out, v in zip(frame["output"], frame[column])]
     return Table(pd.DataFrame(shown))
 
