@@ -197,9 +197,9 @@ def validate_data(dependencies_hash: str, cache_dir: Path) -> bool:
     stamp = cache_dir / VALIDATED_STAMP
     if _read_stamp(stamp).get("hash") == dependencies_hash:
         return False
-    from analysis.data import validate_package
+    from analysis.validation import validate_all
 
-    validate_package()
+    validate_all()
     _write_stamp(stamp, {"hash": dependencies_hash})
     return True
 
