@@ -20,7 +20,7 @@ import glob
 import os
 import shutil
 import sys
-import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -30,23 +30,32 @@ from analysis.errors import OutputError
 from analysis.processes import signals_deferred
 
 
+def _token() -> str:
+    return uuid.uuid4().hex[:10]
+
+
 @contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temporary path next to *target*; move it into place on success.
 
-    On any exception the temporary file is removed and *target* is untouched.
+    On any exception (Ctrl-C included) the temporary file is removed and *target* is untouched.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = None
     try:
+        while True:  # named before it exists, so an interrupt at any point leaves nothing behind
+            tmp_path = target.parent / f".{target.name}.{_token()}{target.suffix}"
+            try:
+                os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                break
+            except FileExistsError:
+                continue
         yield tmp_path
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, target)
     finally:
-        if tmp_path.exists():
+        if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
 
 
@@ -122,10 +131,14 @@ def _nearest_existing(path: Path) -> Path:
 
 def _probe_writable(folder: Path) -> str | None:
     """Create and remove a temporary folder in *folder*: the strerror when that fails, else None."""
+    probe = folder / f".dasuhe-probe-{os.getpid()}-{_token()}"
     try:
-        os.rmdir(tempfile.mkdtemp(prefix=".dasuhe-probe-", dir=folder))
+        os.mkdir(probe, 0o700)
     except OSError as exc:
         return exc.strerror or str(exc)
+    finally:
+        if probe.exists():
+            os.rmdir(probe)
     return None
 
 
@@ -226,8 +239,8 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
         elif _exchange(tmp, target):
             old = tmp  # now holds the old set
         else:
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_OLD_TAG}-{os.getpid()}-", dir=target.parent))
-            os.rename(target, old)  # replaces the empty folder just made
+            old = target.parent / f".{target.name}.{_OLD_TAG}-{os.getpid()}-{_token()}"
+            os.rename(target, old)
             os.rename(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -267,7 +280,13 @@ def atomic_directory(target: Path | str, *, option: str | None = None, copy_exis
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         _recover_stale_siblings(final)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.{_TMP_TAG}-{os.getpid()}-", dir=final.parent))
+        while True:  # named before it exists, so an interrupt at any point leaves nothing behind
+            tmp = final.parent / f".{final.name}.{_TMP_TAG}-{os.getpid()}-{_token()}"
+            try:
+                os.mkdir(tmp, 0o700)
+                break
+            except FileExistsError:
+                continue
         if copy_existing and final.is_dir():
             shutil.copytree(final, tmp, symlinks=True, dirs_exist_ok=True)
         yield tmp
@@ -275,7 +294,7 @@ def atomic_directory(target: Path | str, *, option: str | None = None, copy_exis
         os.chmod(tmp, 0o755)
         _swap_into_place(tmp, final)
     except OSError as exc:
-        if tmp is None or _is_write_failure(exc, tmp):
+        if tmp is None or not tmp.exists() or _is_write_failure(exc, tmp):
             raise OutputError(f"{label}: cannot write: {exc.strerror or exc}") from exc
         raise
     finally:

@@ -337,6 +337,7 @@ def popen(command: Sequence[str | os.PathLike], *, grace: float = DEFAULT_GRACE_
     search = (env or os.environ).get("PATH", os.defpath)
     if os.sep not in command[0] and shutil.which(command[0], path=search) is None:
         raise FileNotFoundError(2, "No such file or directory", command[0])
+    kwargs = popen_kwargs(kwargs)
     kwargs.setdefault("stdin", subprocess.DEVNULL)
     if _LINUX:
         argv = [sys.executable, "-I", "-S", os.path.abspath(__file__), str(os.getpid()), repr(float(grace)), "--",
@@ -397,6 +398,35 @@ def run(command: Sequence[str | os.PathLike], *, input=None, capture_output: boo
     return result
 
 
+def kill_group(process, grace_s: float = DEFAULT_GRACE_SECONDS) -> None:
+    """:func:`stop` under the name ``analysis/quarto.py`` calls (SIGTERM the group, SIGKILL after *grace_s*)."""
+    stop(process, grace_s)
+
+
+def run_group(argv: Sequence[str | os.PathLike], timeout: float | None = None, **kwargs) -> int:
+    """Run *argv* through :func:`popen` and return its exit status (no output captured).
+
+    On any exception while waiting (KeyboardInterrupt, :class:`Terminated`) or at *timeout*, the
+    group is stopped (:func:`stop`) and the exception raised again (TimeoutExpired at the timeout).
+    """
+    import subprocess
+
+    process = popen(argv, **kwargs)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop(process)
+        raise subprocess.TimeoutExpired([os.fspath(a) for a in argv], timeout) from None
+    except BaseException:
+        stop(process)
+        raise
+
+
+def popen_kwargs(kwargs: dict) -> dict:
+    """Popen keyword arguments without those :func:`popen` sets itself (process group, preexec_fn)."""
+    return {k: v for k, v in kwargs.items() if k not in ("process_group", "start_new_session", "preexec_fn")}
+
+
 # --- process pools -----------------------------------------------------------------------------
 
 def pool_initializer(parent_pid: int, initializer=None, initargs: tuple = ()) -> None:
@@ -414,11 +444,13 @@ def pool_initializer(parent_pid: int, initializer=None, initargs: tuple = ()) ->
 
 def kill_pool(executor) -> None:
     """Cancel what has not started and kill the workers of a ProcessPoolExecutor now (bounded)."""
-    executor.shutdown(wait=False, cancel_futures=True)
     if hasattr(executor, "kill_workers"):  # Python >= 3.14
+        executor.shutdown(wait=False, cancel_futures=True)
         executor.kill_workers()
         return
-    workers = list((getattr(executor, "_processes", None) or {}).values())  # no public API before 3.14
+    # No public API before 3.14; taken before shutdown(), which forgets them.
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
         try:
             worker.kill()
