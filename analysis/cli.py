@@ -6,19 +6,27 @@ A command module provides ``configure_<name>(parser)`` and ``run_<name>(args)``
 so ``validate`` does not pay for matplotlib.
 
 Every :class:`~analysis.errors.AnalysisError` (and every argument error) is
-printed as one line on stderr with exit status 2; no traceback.
+printed as one line on stderr with exit status 2; no traceback. So is an operating-system
+error (a file that cannot be read or written; standard output on a full device:
+``error: cannot write to standard output: No space left on device``). Ctrl-C ends with
+``error: interrupted`` and status 130, SIGTERM with ``error: terminated`` and status 143
+(``analysis/__main__.py`` installs the handlers of :mod:`analysis.processes`).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import threading
 
 from analysis.errors import AnalysisError, ParameterError
+from analysis.processes import EXIT_STATUS, STOP_MESSAGE, Terminated, claim_exit, stop_signal_received
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("analysis.data", "validate the whole data package"),
+    "validate": ("analysis.validation", "validate the whole data package"),
     "scenario": ("analysis.scenarios", "one season of the Tianfu contract under a preset and overrides"),
     "sensitivity": ("analysis.scenarios", "one-at-a-time sensitivity over each assumption's low-high"),
     "montecarlo": ("analysis.scenarios", "seeded Monte Carlo over the assumptions' distributions"),
@@ -45,29 +53,108 @@ def _top_parser() -> argparse.ArgumentParser:
     )
 
 
+def _say(line: str) -> None:
+    """One line on stderr (quietly nothing when stderr itself cannot be written)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+class _StdoutError(Exception):
+    """Standard output could not be written (a full device, an I/O error)."""
+
+
+class _GuardedStdout:
+    """sys.stdout, with its write errors told apart from every other OSError (a closed pipe stays BrokenPipeError)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guard(self, method, *args):
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _StdoutError(exc.strerror or str(exc)) from exc
+
+    def write(self, text):
+        return self._guard(self._stream.write, text)
+
+    def flush(self):
+        return self._guard(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _run(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help"}:
+        _top_parser().print_help()
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        raise ParameterError(
+            f"unknown command {name!r}: choose one of {', '.join(COMMANDS)}"
+        )
+    module = importlib.import_module(COMMANDS[name][0])
+    parser = OneLineParser(prog=f"python -m analysis {name}", description=COMMANDS[name][1])
+    getattr(module, f"configure_{name}")(parser)
+    args = parser.parse_args(rest)
+    status = int(getattr(module, f"run_{name}")(args) or 0)
+    sys.stdout.flush()  # a full device or a closed pipe shows here, inside the error handling
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    stdout, sys.stdout = sys.stdout, _GuardedStdout(sys.stdout)
     try:
-        if not argv or argv[0] in {"-h", "--help"}:
-            _top_parser().print_help()
-            return 0 if argv else 2
-        name, rest = argv[0], argv[1:]
-        if name not in COMMANDS:
-            raise ParameterError(
-                f"unknown command {name!r}: choose one of {', '.join(COMMANDS)}"
-            )
-        module = importlib.import_module(COMMANDS[name][0])
-        parser = OneLineParser(prog=f"python -m analysis {name}", description=COMMANDS[name][1])
-        getattr(module, f"configure_{name}")(parser)
-        args = parser.parse_args(rest)
-        return int(getattr(module, f"run_{name}")(args) or 0)
+        status, line = _outcome(argv)
+    finally:
+        sys.stdout = stdout
+    received = stop_signal_received()
+    if received is not None:  # stopped: that is the one line, whatever the command did after
+        if not claim_exit():  # the stop watchdog is writing it and ending the process
+            threading.Event().wait()
+        status, line = EXIT_STATUS[received], STOP_MESSAGE[received]
+    if line:
+        _say(line)
+    return status
+
+
+def _outcome(argv: list[str]) -> tuple[int, str | None]:
+    """(exit status, the one line for stderr or None) of a command."""
+    try:
+        return _run(argv), None
+    except _StdoutError as exc:
+        _silence_stdout()
+        return 2, f"error: cannot write to standard output: {exc}"
     except AnalysisError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_status
+        return exc.exit_status, f"error: {exc}"
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly, as Unix tools do.
-        sys.stderr.close()
-        return 0
+        _silence_stdout()
+        return 0, None
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        return 2, f"error: {where}{exc.strerror or exc}"
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_STATUS[signal.SIGINT], STOP_MESSAGE[signal.SIGINT]
+    except Terminated as exc:
+        return EXIT_STATUS[exc.signum], STOP_MESSAGE[exc.signum]
+    except BaseException:
+        if stop_signal_received() is not None:  # the stop turned into another exception on its way up
+            return 0, None
+        raise

@@ -27,3 +27,11 @@ class ParameterError(AnalysisError, ValueError):
     The message names the parameter, the value given and the allowed range,
     for example ``price_yuan_per_kg=-1.0: must be >= 0``.
     """
+
+
+class OutputError(AnalysisError):
+    """An output location cannot take the outputs: a file, read-only, full, inside ``data/``.
+
+    The message names the option and the path, e.g. ``--out data/figs: is inside the data
+    package (data/); choose a folder outside it``.
+    """

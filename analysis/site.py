@@ -35,7 +35,6 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -215,11 +214,9 @@ def validate_data(dependencies_hash: str, cache_dir: Path) -> bool:
     stamp = cache_dir / VALIDATED_STAMP
     if _read_stamp(stamp).get("hash") == dependencies_hash:
         return False
-    from analysis.data import validate_package
-    from analysis.parameters import assumption_table
+    from analysis.validation import validate_all
 
-    validate_package()
-    assumption_table()  # the assumptions' cross-column rules
+    validate_all()
     _write_stamp(stamp, {"hash": dependencies_hash})
     return True
 
@@ -280,12 +277,6 @@ def execute_page(source: str, lang: str, parameters: dict, target: str, page: st
     return list(executed.stderr)
 
 
-def _worker_init() -> None:
-    from analysis.processes import die_with_parent
-
-    die_with_parent()
-
-
 def execute_pages(pages_: list[Page], langs: tuple[str, ...], dependencies_hash: str, cache_dir: Path,
                   jobs: int, use_cache: bool, log=print) -> dict[tuple[str, str], Path]:
     """Every page of every edition executed (cached by :func:`page_key`): ``{(lang, source): notebook}``."""
@@ -308,17 +299,14 @@ def execute_pages(pages_: list[Page], langs: tuple[str, ...], dependencies_hash:
         return result
     started = time.monotonic()
     log(f"site: executing {len(todo)} page(s) with {min(jobs, len(todo))} worker(s)")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_init) as pool:
+    from analysis.processes import process_pool
+
+    with process_pool(min(jobs, len(todo))) as pool:  # workers (and their kernels) die with the build
         futures = [(job, pool.submit(execute_page, *job)) for job in todo]
-        try:
-            for job, future in futures:
-                for text in future.result():
-                    print(f"site: {job[4]} wrote to stderr (not shown on the page): {text.splitlines()[0]}",
-                          file=sys.stderr)
-        except BaseException:
-            for _, future in futures:
-                future.cancel()
-            raise
+        for job, future in futures:
+            for text in future.result():
+                print(f"site: {job[4]} wrote to stderr (not shown on the page): {text.splitlines()[0]}",
+                      file=sys.stderr)
     log(f"site: pages executed in {time.monotonic() - started:.1f} s")
     return result
 

@@ -2,8 +2,9 @@
 
 Each ``*_frame()`` returns the tidy DataFrame a table shows (also written as CSV);
 each ``*_table()`` returns a :class:`great_tables.GT` built from it. :func:`write_tables`
-writes ``<name>.html`` (``GT.as_raw_html()`` in a page that declares UTF-8, no external requests) and
-``<name>.csv`` for every table into ``tables/`` (or the folder given);
+validates the whole data package, then writes ``<name>.html`` (``GT.as_raw_html()`` in a page
+that declares UTF-8, no external requests) and ``<name>.csv`` for every table into ``tables/``
+(or the folder given) as one set: an error or an interrupt leaves the previous set whole;
 ``python -m analysis tables [--out DIR]`` is its command line.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.io import frame_to_csv, write_text
+from analysis.io import atomic_directory, check_output_dir, frame_to_csv, write_text
 from analysis.report import format_number, format_quantity, format_share, format_unit
 
 
@@ -195,21 +196,32 @@ def html_page(fragment: str, title: str) -> str:
             f"</head>\n<body>\n{fragment.strip()}\n</body>\n</html>\n")
 
 
-def write_tables(out_dir: Path | str | None = None) -> list[Path]:
-    """Write ``<name>.html`` (GT fragment) and ``<name>.csv`` for every table, atomically; return the paths."""
+def write_tables(out_dir: Path | str | None = None, *, option: str = "--out") -> list[Path]:
+    """Write ``<name>.html`` (GT fragment) and ``<name>.csv`` for every table as one set; return the paths.
+
+    First the output folder is checked (:func:`analysis.io.check_output_dir`, errors name *option*)
+    and the whole data package validated; then every file is written into a temporary sibling
+    folder that replaces *out_dir* (default ``tables/``) only when all are written
+    (:func:`analysis.io.atomic_directory`).
+    """
+    from analysis.validation import validate_all
+
     out = Path(out_dir) if out_dir is not None else paths.TABLES_DIR
-    written = []
-    for name, (make_frame, make_table) in TABLES.items():
-        frame = make_frame()
-        written.append(write_text(out / f"{name}.csv", frame_to_csv(frame)))
-        html = html_page(make_table().as_raw_html(), name)
-        written.append(write_text(out / f"{name}.html", html if html.endswith("\n") else html + "\n"))
-    return written
+    check_output_dir(out, option)
+    validate_all()
+    names = []
+    with atomic_directory(out, option=option) as folder:
+        for name, (make_frame, make_table) in TABLES.items():
+            frame = make_frame()
+            write_text(folder / f"{name}.csv", frame_to_csv(frame))
+            write_text(folder / f"{name}.html", html_page(make_table().as_raw_html(), name))
+            names += [f"{name}.csv", f"{name}.html"]
+    return [out / name for name in names]
 
 
 def configure_tables(parser) -> None:
     """Options of ``python -m analysis tables``."""
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default tables/)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default tables/), replaced as a whole")
 
 
 def run_tables(args) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import subprocess
 import sys
 from datetime import date
@@ -307,7 +308,9 @@ def test_absent_article_skips_provenance_visibly_but_keeps_schema_checks(data_co
     missing = tmp_path / "no-article.txt"
     set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "value", "36")  # only provenance could catch this
     checks = data.validate_package(data_copy, missing)
-    assert str(checks[0]) == f"facts: 131 rows, schema ok; provenance SKIPPED (article not found: {missing})"
+    assert str(checks[0]) == "facts: 131 rows, schema ok; provenance not checked"
+    assert str(data.provenance_status(missing)) == f"provenance not checked: article not found at {missing}"
+    assert data.provenance_status(missing).checked is False
     line = set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "unit", "")
     data.clear_caches()
     with pytest.raises(DataValidationError) as info:
@@ -375,9 +378,15 @@ def test_unknown_resource_and_unsupported_type_are_rejected(data_copy):
     )
 
 
-def test_load_table_warns_when_article_is_absent(data_copy, tmp_path):
-    with pytest.warns(UserWarning, match=r"^facts: schema ok; provenance SKIPPED \(article not found: "):
-        data.load_table("facts", data_copy, tmp_path / "absent.txt")
+def test_load_table_never_warns_and_records_the_missing_article(data_copy, tmp_path):
+    import warnings
+
+    absent = tmp_path / "absent.txt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a page must never show a warning
+        facts = data.load_table("facts", data_copy, absent)
+    assert len(facts) == 131
+    assert data.provenance_status(absent) == data.Provenance(absent, None)
 
 
 def test_missing_schema_is_named_by_its_path_in_the_data_folder(data_copy):
@@ -407,3 +416,380 @@ def test_resource_without_schema_is_rejected_in_one_line(data_copy):
     assert str(info.value) == (
         "datapackage.json: row 1, column resources: resource 2 has no 'schema' (name, path and schema are required)"
     )
+
+
+# --- garbage in: every bad input is one line naming the file, row/column and the rule ------------------
+
+def _edit_json(path: Path, change) -> None:
+    """Rewrite a JSON file of a data copy: *change(obj)* edits it in place or returns a replacement."""
+    import json
+
+    obj = json.loads(path.read_text(encoding="utf-8"))
+    replaced = change(obj)
+    path.write_text(json.dumps(obj if replaced is None else replaced, ensure_ascii=False), encoding="utf-8")
+
+
+def _rejection(data_dir: Path, article: Path | None = None) -> str:
+    data.clear_caches()
+    with pytest.raises(DataValidationError) as info:
+        data.validate_package(data_dir, article)
+    return str(info.value)
+
+
+def test_latin1_byte_in_a_csv_names_row_column_and_byte_offset(data_copy):
+    path = data_copy / "villages.csv"
+    raw = path.read_bytes().replace("大堡村".encode(), "café".encode("latin-1"), 1)  # é = 0xe9 in Latin-1
+    path.write_bytes(raw)
+    offset = raw.index(b"caf") + len("caf")  # the byte after 'caf'
+    assert _rejection(data_copy) == (f"villages.csv: row 2, column name_zh: invalid UTF-8 byte 0xe9 at byte offset "
+                                     f"{offset} (the file must be UTF-8)")
+
+
+def test_invalid_utf8_in_the_header_is_row_1(data_copy):
+    path = data_copy / "villages.csv"
+    path.write_bytes(b"\xff" + path.read_bytes())
+    assert _rejection(data_copy) == ("villages.csv: row 1, column -: invalid UTF-8 byte 0xff at byte offset 0 "
+                                     "(the file must be UTF-8)")
+
+
+def test_a_byte_order_mark_is_accepted(data_copy):
+    path = data_copy / "villages.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as spreadsheet programs save "UTF-8 CSV"
+    data.clear_caches()
+    assert str(data.validate_package(data_copy)[3]) == "villages: 4 rows, schema ok"
+
+
+def test_binary_and_non_utf8_articles_are_refused_in_one_line(data_copy, tmp_path):
+    binary = tmp_path / "article.bin"
+    binary.write_bytes(b"\x7fELF\x00\x01")
+    assert _rejection(data_copy, binary) == (f"{binary}: line 1, byte offset 4: NUL byte "
+                                             "(a binary file, not the article's UTF-8 text)")
+    gbk = tmp_path / "article-gbk.txt"
+    gbk.write_bytes(b"title\n" + "辽宁清原".encode("gbk"))  # GBK 辽 = c1 c9: 0xc1 never starts UTF-8
+    assert _rejection(data_copy, gbk) == (f"{gbk}: line 2, byte offset 6: invalid UTF-8 byte 0xc1 "
+                                          "(the article must be UTF-8 text)")  # offset 6 = len("title\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        (lambda p: [], "row 1, column -: must be a JSON object (a data package), not a list"),
+        (lambda p: {**p, "resources": "facts.csv"}, "row 1, column resources: must be a list of resources, not a string"),
+        (lambda p: {**p, "resources": {}}, "row 1, column resources: must be a list of resources, not an object"),
+        (lambda p: {"name": p["name"]}, "row 1, column resources: missing (a list of resources is required)"),
+        (lambda p: p["resources"].insert(1, "facts"), "row 1, column resources: resource 2 is a string, not an object"),
+        (lambda p: p["resources"].append(dict(p["resources"][0])),
+         "row 1, column resources: resource 13 repeats the name 'facts' (resource 1)"),
+        (lambda p: p["resources"][0].update(encoding="latin-1"),
+         "row 1, column resources: resource 1 encoding 'latin-1' is not supported (the package is UTF-8)"),
+        (lambda p: p["resources"][0].update(dialect={"delimiter": ";"}),
+         "row 1, column resources: resource 1 must be a plain CSV (format 'csv', no dialect)"),
+        (lambda p: p["resources"][0].update(path=["facts.csv"]),
+         "row 1, column resources: resource 1 has no 'path' (name, path and schema are required)"),
+    ],
+)
+def test_datapackage_json_of_the_wrong_shape_is_one_line(data_copy, change, rule):
+    _edit_json(data_copy / "datapackage.json", change)
+    assert _rejection(data_copy) == f"datapackage.json: {rule}"
+
+
+def test_broken_json_is_one_line(data_copy):
+    (data_copy / "datapackage.json").write_text('{"resources": [\n  {"name": "facts",\n', encoding="utf-8")
+    # the text ends after line 2: JSON expects more on line 3
+    assert _rejection(data_copy) == "datapackage.json: row 3, column -: invalid JSON: Expecting property name enclosed in double quotes"
+    (data_copy / "datapackage.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert _rejection(data_copy) == "datapackage.json: row 1, column -: invalid JSON: nested too deeply"
+
+
+def _field(schema: dict, name: str) -> dict:
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+FACT_FIELDS = ("fact_id, topic, subject, attribute, value, unit, qualifier, as_of, source_id, source_paragraph, "
+               "source_quote, note_en")
+SOURCE_FIELDS = ("source_id, title_zh, publisher_zh, publisher_en, date_published, repost_url, date_accessed, "
+                 "language, licence_note, locator_note")
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        (lambda s: s["fields"][2].pop("name") and None, "column fields: field 3 has no 'name' (a non-empty string is required)"),
+        (lambda s: s["fields"].__setitem__(2, "subject"), "column fields: field 3 is a string, not an object"),
+        (lambda s: s["fields"].append(dict(s["fields"][0])), "column fields: field 13 repeats the name 'fact_id'"),
+        (lambda s: s.update(fields={}), "column fields: must be a non-empty list of fields"),
+        (lambda s: [s], "column -: must be a JSON object (a Table Schema), not a list"),
+        (lambda s: _field(s, "source_paragraph")["constraints"].update(minimum="one"),
+         'column source_paragraph: constraint minimum "one" is not a valid integer'),
+        (lambda s: _field(s, "source_paragraph")["constraints"].update(minimum=[1]),
+         "column source_paragraph: constraint minimum [1] is not a valid integer"),
+        (lambda s: _field(s, "source_paragraph")["constraints"].update(maximum=1.5),
+         "column source_paragraph: constraint maximum 1.5 is not a valid integer"),
+        (lambda s: _field(s, "source_paragraph")["constraints"].update(minimum=True),
+         "column source_paragraph: constraint minimum true is not a valid integer"),
+        (lambda s: _field(s, "source_quote")["constraints"].update(maximum=5),
+         "column source_quote: constraint maximum does not apply to type string"),
+        (lambda s: _field(s, "fact_id")["constraints"].update(pattern="[a-"),
+         "column fact_id: constraint pattern '[a-' is not a valid regular expression: unterminated character set at position 0"),
+        (lambda s: _field(s, "fact_id")["constraints"].update(pattern=5), "column fact_id: constraint pattern must be a string, not a number"),
+        (lambda s: _field(s, "source_quote")["constraints"].update(maxLength="30"),
+         'column source_quote: constraint maxLength "30" is not a non-negative integer'),
+        (lambda s: _field(s, "fact_id")["constraints"].update(maxLenght=30),
+         "column fact_id: constraint 'maxLenght' is not supported (supported: required, unique, enum, pattern, "
+         "minLength, maxLength, minimum, maximum)"),
+        (lambda s: _field(s, "fact_id")["constraints"].update(required="yes"),
+         'column fact_id: constraint required must be true or false, not "yes"'),
+        (lambda s: _field(s, "qualifier")["constraints"].update(enum="exact"),
+         'column qualifier: constraint enum must be a non-empty list of strings or numbers, not "exact"'),
+        (lambda s: _field(s, "fact_id").update(constraints=["required"]), "column fact_id: constraints must be an object, not a list"),
+        (lambda s: s.update(primaryKey=["fact_key"]),
+         f"column primaryKey: primaryKey names an unknown field 'fact_key' (fields: {FACT_FIELDS})"),
+        (lambda s: s.update(primaryKey=7), "column primaryKey: primaryKey must be a field name or a list of field names"),
+        (lambda s: s["foreignKeys"][0].update(fields="source"),
+         f"column foreignKeys: foreign key 1 names an unknown field 'source' (fields: {FACT_FIELDS})"),
+        (lambda s: s["foreignKeys"][0]["reference"].update(fields="id"),
+         f"column foreignKeys: foreign key 1 references unknown field 'id' of resource 'source' (fields: {SOURCE_FIELDS})"),
+        (lambda s: s["foreignKeys"][0]["reference"].update(resource="sources"),
+         "column foreignKeys: foreign key 1 references unknown resource 'sources'"),
+        (lambda s: s["foreignKeys"][0].pop("reference") and None, "column foreignKeys: foreign key 1 needs 'fields' and a 'reference' object"),
+        (lambda s: s["foreignKeys"][0]["reference"].update(fields=["source_id", "title_zh"]),
+         "column foreignKeys: foreign key 1 has 1 fields but its reference 2"),
+        (lambda s: _field(s, "source_paragraph").update(type="string", constraints={"required": True}),
+         "column source_paragraph: must be of type integer, not string (the package's rules read it)"),
+        (lambda s: s["fields"].remove(_field(s, "unit")), "column fields: the facts table needs a field 'unit' (the package's rules read it)"),
+        (lambda s: _field(s, "note_en").update({"x-occursIn": "quote"}),
+         f"column note_en: x-occursIn 'quote' is not a field of this schema (fields: {FACT_FIELDS})"),
+    ],
+)
+def test_schema_mistakes_are_one_line(data_copy, change, rule):
+    _edit_json(data_copy / "schemas" / "facts.json", change)
+    assert _rejection(data_copy) == f"schemas/facts.json: row 1, {rule}"
+
+
+def test_a_200000_character_cell_is_refused_by_the_cell_limit(data_copy, set_cell):
+    line = set_cell(data_copy, "villages.csv", "dabao", "name_zh", "大" * 200_000)  # above Python csv's 131072 too
+    assert _rejection(data_copy) == (f"villages.csv: row {line}, column name_zh: length 200000 exceeds maxLength "
+                                     f"{data.MAX_CELL_CHARS} (the limit for every cell of the package)")
+    assert data.MAX_CELL_CHARS == 2000
+
+
+def test_the_cell_limit_is_inclusive(data_copy, set_cell):
+    set_cell(data_copy, "villages.csv", "dabao", "note_en", "n" * 2000)  # note_en has no maxLength of its own
+    data.clear_caches()
+    assert str(data.validate_package(data_copy)[3]) == "villages: 4 rows, schema ok"
+    line = set_cell(data_copy, "villages.csv", "dabao", "note_en", "n" * 2001)
+    assert _rejection(data_copy) == (f"villages.csv: row {line}, column note_en: length 2001 exceeds maxLength 2000 "
+                                     "(the limit for every cell of the package)")
+
+
+@pytest.mark.parametrize(("char", "code"), [("\x00", "0000"), ("\t", "0009"), ("\n", "000A"), ("\r", "000D"),
+                                            ("\x1b", "001B"), ("\x85", "0085"), ("\u202e", "202E"), ("\ufeff", "FEFF")])
+def test_control_characters_inside_a_cell_are_refused(data_copy, char, code):
+    path = data_copy / "villages.csv"
+    path.write_bytes(path.read_bytes().replace("大堡村".encode(), f'"大堡{char}村"'.encode(), 1))  # quoted: one cell
+    assert _rejection(data_copy) == ("villages.csv: row 2, column name_zh: control character U+" + code +
+                                     " at character 3 (not allowed in a cell)")  # 大 = 1, 堡 = 2
+
+
+@pytest.mark.parametrize("article", ["present", "absent"])
+@pytest.mark.parametrize(
+    ("key", "bad", "rule"),
+    [
+        ("poor_households_registered", "lots", "'lots' is not a number (unit households)"),
+        ("poor_households_registered", "nan", "'nan' is not a number (unit households)"),
+        ("poor_households_registered", "1e999", "'1e999' is not a number (unit households)"),
+        ("poor_households_registered", "2_43", "'2_43' is not a number (unit households)"),
+        ("poor_households_registered", "٢٤٣", "'٢٤٣' is not a number (unit households)"),  # Arabic-Indic digits
+        ("source_date", "2018-06-31", "'2018-06-31' is not a valid date (unit date)"),
+        ("flood_date", "8.16", "'8.16' is not a month-day MM-DD (unit month_day)"),
+        ("flood_date", "13-01", "'13-01' is not a month-day MM-DD (unit month_day)"),
+    ],
+)
+def test_a_fact_value_must_fit_its_unit_with_or_without_the_article(data_copy, set_cell, tmp_path, key, bad, rule,
+                                                                    article):
+    line = set_cell(data_copy, "facts.csv", key, "value", bad)
+    where = None if article == "present" else tmp_path / "no-article.txt"
+    assert _rejection(data_copy, where) == f"facts.csv: row {line}, column value: {rule}"
+
+
+@pytest.mark.parametrize(
+    ("bad", "rule"),
+    [
+        ("99999999999999999999", "99999999999999999999 is outside the 64-bit integer range"),  # > 2**63 - 1
+        ("٣", "'٣' is not a valid integer"),
+        (" 5", "' 5' is not a valid integer"),
+    ],
+)
+def test_integers_are_ascii_digits_in_range(data_copy, set_cell, tmp_path, bad, rule):
+    line = set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "source_paragraph", bad)
+    assert _rejection(data_copy, tmp_path / "no-article.txt") == f"facts.csv: row {line}, column source_paragraph: {rule}"
+
+
+@pytest.mark.parametrize("bad", ["inf", "NaN", "1e400", "0x10", "1,5"])
+def test_numbers_are_finite_and_plain(data_copy, set_cell, bad):
+    line = set_cell(data_copy, "assumptions.csv", "price_yuan_per_kg", "base", bad)
+    assert _rejection(data_copy) == f"assumptions.csv: row {line}, column base: {bad!r} is not a valid number"
+
+
+def test_long_values_are_echoed_shortened(data_copy, set_cell):
+    line = set_cell(data_copy, "facts.csv", "dabao_fungus_area_mu", "qualifier", "q" * 500)
+    message = _rejection(data_copy)
+    assert message.startswith(f"facts.csv: row {line}, column qualifier: '{'q' * data.SHOWN_CHARS}…' is not one of: ")
+    assert len(message) < 200
+
+
+# --- stay inside the package ---------------------------------------------------------------------------
+
+OUTSIDE = "is outside the data folder (a path must be relative to it, without '..'); refused unread"
+THROUGH_LINK = "leads outside the data folder through a symbolic link; refused unread"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("path", "../../../../etc/passwd"), ("path", "/etc/hostname"), ("schema", "/etc/hostname"),
+     ("schema", "schemas/../../outside.json"), ("path", "~/facts.csv")],
+)
+def test_paths_leaving_the_package_are_refused_unread(data_copy, key, value):
+    _edit_json(data_copy / "datapackage.json", lambda p: p["resources"][1].update({key: value}))
+    assert _rejection(data_copy) == f"datapackage.json: row 1, column resources: resource 2 {key} {value!r} {OUTSIDE}"
+
+
+@pytest.mark.parametrize("file", ["source.csv", "schemas/source.json"])
+def test_symbolic_links_leaving_the_package_are_refused_without_echoing_the_target(data_copy, tmp_path, file):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET,line\n", encoding="utf-8")
+    (data_copy / file).unlink()
+    (data_copy / file).symlink_to(secret)
+    key = "path" if file.endswith(".csv") else "schema"
+    message = _rejection(data_copy)
+    assert message == f"datapackage.json: row 1, column resources: resource 2 {key} {file!r} {THROUGH_LINK}"
+    assert "TOPSECRET" not in message and str(secret) not in message
+
+
+def test_datapackage_json_itself_linked_outside_is_refused(data_copy, tmp_path):
+    outside = tmp_path / "package.json"
+    outside.write_bytes((data_copy / "datapackage.json").read_bytes())
+    (data_copy / "datapackage.json").unlink()
+    (data_copy / "datapackage.json").symlink_to(outside)
+    assert _rejection(data_copy) == f"datapackage.json: row 1, column -: {THROUGH_LINK}"
+
+
+def test_symbolic_links_inside_the_package_are_fine(data_copy):
+    (data_copy / "tables").mkdir()
+    (data_copy / "villages.csv").rename(data_copy / "tables" / "villages.csv")
+    (data_copy / "villages.csv").symlink_to(data_copy / "tables" / "villages.csv")
+    data.clear_caches()
+    assert str(data.validate_package(data_copy)[3]) == "villages: 4 rows, schema ok"
+
+
+# --- rules that must not crash on odd but valid-looking schemas -----------------------------------------
+
+def test_a_foreign_key_cycle_terminates(data_copy):
+    _edit_json(data_copy / "schemas" / "source.json", lambda s: s.setdefault("foreignKeys", []).append(
+        {"fields": "source_id", "reference": {"resource": "facts", "fields": "source_id"}}))  # source -> facts -> source
+    data.clear_caches()
+    assert [c.table for c in data.validate_package(data_copy)][:2] == ["facts", "source"]
+
+
+def test_a_fact_column_without_a_foreign_key_is_still_checked(data_copy, set_cell):
+    _edit_json(data_copy / "schemas" / "villages.json", lambda s: s.update(foreignKeys=[
+        fk for fk in s["foreignKeys"] if fk["fields"] != "fact_id"]))
+    line = set_cell(data_copy, "villages.csv", "dabao", "fact_id", "no_such_fact")
+    assert _rejection(data_copy) == f"villages.csv: row {line}, column fact_id: 'no_such_fact' not found in facts.fact_id"
+
+
+JSON_VALUES = [None, True, 0, -1, 1.5, "", "x", [], [1], {}, {"a": 1}]
+
+
+def _key_paths(obj, prefix=()):
+    """Every (path of keys/indexes) inside a JSON value."""
+    yield prefix
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _key_paths(value, prefix + (key,))
+    elif isinstance(obj, list):
+        for index, value in enumerate(obj[:3]):
+            yield from _key_paths(value, prefix + (index,))
+
+
+def _set_at(obj, path, value):
+    if not path:
+        return value
+    target = obj
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return obj
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize("file", ["datapackage.json", "schemas/facts.json", "schemas/villages.json"])
+def test_any_json_value_anywhere_gives_one_line_or_passes(data_copy, file):
+    """Replace (or delete) each key of a package file by each kind of JSON value: the package is
+    either valid or refused with a DataValidationError; never another exception."""
+    import copy
+    import json
+
+    path = data_copy / file
+    original = path.read_text(encoding="utf-8")
+    base = json.loads(original)
+    tried = 0
+    for key_path in list(_key_paths(base)):
+        for value in JSON_VALUES + ([_DELETE] if key_path else []):
+            path.write_text(json.dumps(_set_at(copy.deepcopy(base), key_path, value)), encoding="utf-8")
+            data.clear_caches()
+            try:
+                data.validate_package(data_copy)
+            except DataValidationError as exc:
+                assert "\n" not in str(exc)
+            tried += 1
+    path.write_text(original, encoding="utf-8")
+    data.clear_caches()
+    assert tried > 100
+
+
+ONE_LINE = re.compile(r"[a-z_/]+\.(csv|json): row ([0-9]+|-), column [a-z_,-]+: [^\n]+")
+
+
+@pytest.mark.parametrize("cell", ["", " ", "\"", "'", ",", "1e999", "-0", "0" * 30, "\\", "大" * 31, "é", "🙂",
+                                  "NULL", "True", "2018-02-30", "9999-12-31", "0001-01-01"])
+def test_odd_cells_in_every_column_give_one_line_or_pass(data_copy, cell):
+    """Each odd text in each column of a facts row and a villages row: valid, or one line naming that row."""
+    import csv as csv_module
+
+    for file in ("facts.csv", "villages.csv", "assumptions.csv"):
+        path = data_copy / file
+        original = path.read_bytes()
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv_module.reader(handle))
+        for column in range(len(rows[0])):
+            changed = [list(r) for r in rows]
+            changed[1][column] = cell
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                csv_module.writer(handle, lineterminator="\n").writerows(changed)
+            data.clear_caches()
+            try:
+                data.validate_package(data_copy)
+            except DataValidationError as exc:  # this row, or a row of a table that refers to it
+                assert ONE_LINE.fullmatch(str(exc)), str(exc)
+        path.write_bytes(original)
+
+
+# --- layering ------------------------------------------------------------------------------------------
+
+def test_data_does_not_import_parameters():
+    import ast
+
+    tree = ast.parse(paths.data_file("data.py", paths.ANALYSIS_DIR).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert imported & {"analysis.parameters", "analysis.validation", "analysis.scenarios", "analysis.model"} == set()
+    done = subprocess.run([sys.executable, "-c", "import sys, analysis.data; data = analysis.data;"
+                           " data.validate_package(); print(sorted(m for m in sys.modules if m.startswith('analysis')))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "['analysis', 'analysis.data', 'analysis.errors', 'analysis.paths']", done.stderr

@@ -1,0 +1,98 @@
+"""Fault tests (issue 14): a real ``python -m analysis tables`` / ``validate`` stopped by SIGINT,
+SIGTERM or SIGKILL at several moments (tests/faults.py): exit status, one line on stderr, no
+process left, and tables/ either the old complete set or the new one, file by file.
+
+The new run reads a data copy whose price assumption differs (base 60 -> 61), so the old and the
+new set differ in four files and a half-written folder would show.
+"""
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import paths
+from faults import Moment, assert_stopped_cleanly, hash_tree, leftovers, run_and_signal
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def _tables(out: Path, env: dict[str, str] | None = None) -> None:
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "analysis", "tables", "--out", str(out)], cwd=paths.ROOT,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def sets(tmp_path_factory):
+    """(old set folder, its hashes, env of the new data, hashes of the new set)."""
+    tmp = tmp_path_factory.mktemp("fault-sets")
+    old = tmp / "old" / "tables"
+    _tables(old)
+    new_data = tmp / "data"
+    shutil.copytree(paths.DATA_DIR, new_data)
+    assumptions = new_data / "assumptions.csv"
+    text = assumptions.read_text(encoding="utf-8")
+    assert text.count(",50,60,70,") == 1  # the price row
+    assumptions.write_text(text.replace(",50,60,70,", ",50,61,70,"), encoding="utf-8")
+    env = {"DASUHE_DATA_DIR": str(new_data)}
+    new = tmp / "new" / "tables"
+    _tables(new, env)
+    old_hashes, new_hashes = hash_tree(old), hash_tree(new)
+    assert sorted(k for k in old_hashes if old_hashes[k] != new_hashes[k]) == [
+        "assumptions.csv", "assumptions.html", "scenarios.csv", "scenarios.html"]
+    return old, old_hashes, env, new_hashes
+
+
+def _moments(out: Path) -> dict[str, Moment]:
+    temporary = f"{out.parent}/.{out.name}.tmp-*"
+    return {
+        "imports": Moment(mapped="pandas/_libs"),  # pandas' compiled modules are loading
+        "validating": Moment(mapped="pandas/_libs", after_seconds=0.3),
+        "set_started": Moment(path_glob=temporary),  # the temporary folder exists
+        "set_half": Moment(path_glob=f"{temporary}/facts.html"),  # facts written, assumptions not yet
+        "set_last": Moment(path_glob=f"{temporary}/scenarios.csv"),  # the last table
+    }
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize("moment", ["imports", "validating", "set_started", "set_half", "set_last"])
+def test_tables_stopped_at_any_moment_leaves_a_whole_set(tmp_path, sets, signum, moment):
+    old, old_hashes, env, new_hashes = sets
+    out = tmp_path / "tables"
+    shutil.copytree(old, out)
+    outcome = run_and_signal(["tables", "--out", str(out)], signum, _moments(out)[moment], env=env)
+    assert_stopped_cleanly(outcome, signum)
+    if outcome.stdout:  # the signal came (under load, late) after the set was swapped in and said
+        assert outcome.stdout == f"wrote 6 files (3 tables as HTML and CSV) into {out}\n"
+        assert hash_tree(out) == new_hashes
+    assert hash_tree(out) in (old_hashes, new_hashes)
+    if signum != signal.SIGKILL:
+        assert leftovers(out) == []  # the temporary folder went with the stop
+        return
+    # SIGKILL cannot clean up: the next run does, and writes the new set.
+    recovered = run_and_signal(["tables", "--out", str(out)], signal.SIGINT, Moment(line="never printed"), env=env)
+    assert (recovered.signalled, recovered.returncode, recovered.stderr) == (False, 0, "")
+    assert hash_tree(out) == new_hashes
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("moment", [Moment(mapped="numpy/_core"), Moment(mapped="pandas/_libs")], ids=["numpy", "pandas"])
+def test_validate_stopped_during_its_work_says_one_line(signum, moment):
+    outcome = run_and_signal(["validate"], signum, moment)
+    assert_stopped_cleanly(outcome, signum)
+    lines = outcome.stdout.splitlines()
+    assert lines == [] or (len(lines) == len(_resources()) + 1 and lines[-1] == "ok")  # all or nothing
+
+
+def _resources() -> list[dict]:
+    from analysis.data import read_resources
+
+    return read_resources()
