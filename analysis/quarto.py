@@ -68,9 +68,14 @@ def install_kit(log=print) -> Path | None:
     return target
 
 
+def venv_bin() -> Path:
+    """The folder of the project's Python: where ``pip install quarto-cli`` puts ``quarto``."""
+    return Path(sys.executable).parent
+
+
 def _pip_quarto(log=print) -> Path | None:
     """``quarto`` of the virtual environment, after one attempt at ``pip install quarto-cli``."""
-    candidate = Path(sys.executable).parent / "quarto"
+    candidate = venv_bin() / "quarto"
     if candidate.is_file() and os.access(candidate, os.X_OK):
         return candidate
     stamp = paths.CACHE_DIR / PIP_ATTEMPT_STAMP

@@ -141,7 +141,7 @@ def test_a_valid_edit_plus_a_broken_table_rewrites_nothing(tmp_path, old_tables)
     out = tmp_path / "tables"
     shutil.copytree(old, out)
     data_dir = _data_copy(tmp_path)
-    _edit(data_dir / "assumptions.csv", ",50,60,70,", ",50,61,70,")  # price base 60 -> 61: valid (tables read it)
+    _edit(data_dir / "assumptions.csv", ",40,56,70,", ",40,57,70,")  # price base 56 -> 57: valid (tables read it)
     _edit(data_dir / "villages.csv", "dabao,大堡村,", "dabao,大堡村,Dabao,")  # a ragged row (tables do not read it)
     done = tables("--out", str(out), env={"DASUHE_DATA_DIR": str(data_dir)})
     assert (done.returncode, done.stdout) == (2, "")
@@ -156,7 +156,7 @@ def test_tables_replaces_the_set_as_a_whole(tmp_path, old_tables):
     shutil.copytree(old, out)
     (out / "stale.csv").write_text("from an older version\n", encoding="utf-8")
     data_dir = _data_copy(tmp_path)
-    _edit(data_dir / "assumptions.csv", ",50,60,70,", ",50,61,70,")
+    _edit(data_dir / "assumptions.csv", ",40,56,70,", ",40,57,70,")
     done = tables("--out", str(out), env={"DASUHE_DATA_DIR": str(data_dir)})
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert done.stdout == f"wrote 6 files (3 tables as HTML and CSV) into {out}\n"

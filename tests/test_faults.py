@@ -39,8 +39,8 @@ def sets(tmp_path_factory):
     shutil.copytree(paths.DATA_DIR, new_data)
     assumptions = new_data / "assumptions.csv"
     text = assumptions.read_text(encoding="utf-8")
-    assert text.count(",50,60,70,") == 1  # the price row
-    assumptions.write_text(text.replace(",50,60,70,", ",50,61,70,"), encoding="utf-8")
+    assert text.count(",40,56,70,") == 1  # the price row
+    assumptions.write_text(text.replace(",40,56,70,", ",40,57,70,"), encoding="utf-8")
     env = {"DASUHE_DATA_DIR": str(new_data)}
     new = tmp / "new" / "tables"
     _tables(new, env)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ def no_quarto(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setattr(paths, "QUARTO_DIR", tmp_path / "cache" / "quarto")
     monkeypatch.setattr(paths, "QUARTO_KIT", tmp_path / "no-kit")
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "venv" / "bin" / "python"))
+    monkeypatch.setattr(quarto, "venv_bin", lambda: tmp_path / "venv" / "bin")
     return tmp_path
 
 
