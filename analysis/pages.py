@@ -9,6 +9,10 @@ copy that
 2. writes the edition's values into the cell tagged ``parameters`` (``lang = "zh"``), after
    checking each name against that cell's own assignments (:func:`set_parameters`), and folds it
    on the HTML page under a summary ("Parameters of this page"; Quarto's ``code-summary`` option);
+3. gives each code cell the edition's words for its Quarto cell options (``fig-cap``, ``tbl-cap``):
+   a cell keeps them in its metadata, ``"translations": {"zh": {"fig-cap": "..."}}``;
+4. puts the page's front matter (the link to the same page in the other edition) in a raw cell
+   at the top, where Quarto reads a notebook's YAML;
 
 and :func:`execute` runs it top to bottom in a fresh kernel (nbclient; the kernel's working
 directory is the source notebook's folder, as when Quarto or Jupyter runs it), fails with one
@@ -127,8 +131,20 @@ def _with_cell_option(source: str, key: str, value: str) -> str:
     return "\n".join([f"#| {key}: {json.dumps(value, ensure_ascii=False)}"] + lines)
 
 
-def edition_notebook(nb, lang: str, parameters: dict[str, object] | None = None, page: str = "page"):
+TRANSLATIONS_KEY = "translations"  # cell metadata: {lang: {Quarto cell option: text}}
+TRANSLATED_OPTIONS = ("fig-cap", "tbl-cap", "fig-alt")
+
+
+def _cell_options(source: str) -> dict[str, str]:
+    return {m.group(1): m.group(2) for m in re.finditer(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$", source, re.M)}
+
+
+def edition_notebook(nb, lang: str, parameters: dict[str, object] | None = None, page: str = "page",
+                     front_matter: dict | None = None):
     """A copy of *nb* for the edition in *lang* (see the module docstring); *nb* is not changed."""
+    import yaml
+    from nbformat.v4 import new_raw_cell
+
     out = copy.deepcopy(nb)
     kept = []
     for cell in out.cells:
@@ -142,7 +158,64 @@ def edition_notebook(nb, lang: str, parameters: dict[str, object] | None = None,
     cell = parameters_cell(out)
     if cell is not None:
         cell.source = _with_cell_option(cell.source, "code-summary", PARAMETERS_SUMMARY.get(lang, PARAMETERS_SUMMARY["en"]))
+    for cell in out.cells:
+        words = cell.get("metadata", {}).get(TRANSLATIONS_KEY, {}).get(lang, {})
+        for option in TRANSLATED_OPTIONS:
+            if option in words and option in _cell_options(cell.source):
+                cell.source = _with_cell_option(cell.source, option, words[option])
+    if front_matter:
+        text = yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False)
+        out.cells.insert(0, new_raw_cell(f"---\n{text}---"))
     return out
+
+
+# --- translations -----------------------------------------------------------------------------------
+_PROSE_CALLS = {"markdown", "fill"}  # report functions whose first argument is the page's prose
+
+
+def untranslated(nb, langs: tuple[str, ...], page: str = "page") -> list[str]:
+    """Every piece of prose of *nb* that lacks a version in one of *langs*, one line each.
+
+    - a markdown cell must carry a language tag, and a ``lang-<first>`` cell must be followed by
+      one cell of each other language;
+    - a ``report.markdown``/``report.fill`` call must give its sentence as a dict with every language;
+    - a code cell's ``fig-cap``/``tbl-cap``/``fig-alt`` must have a translation in its metadata.
+    """
+    problems = []
+    cells = nb.cells
+    for index, cell in enumerate(cells):
+        where = f"{page}: cell {index + 1} ({cell.get('id', '-')})"
+        if cell.cell_type == "markdown":
+            lang = cell_language(cell)
+            if lang is None:
+                problems.append(f"{where}: markdown cell without a language tag (lang-{'/lang-'.join(langs)})")
+            elif lang == langs[0]:
+                following = [cell_language(c) for c in cells[index + 1:index + len(langs)] if c.cell_type == "markdown"]
+                missing = [other for other in langs[1:] if other not in following]
+                if missing:
+                    problems.append(f"{where}: no {'/'.join(missing)} version follows this {lang} cell")
+        elif cell.cell_type == "code":
+            words = cell.get("metadata", {}).get(TRANSLATIONS_KEY, {})
+            for option in TRANSLATED_OPTIONS:
+                if option in _cell_options(cell.source):
+                    missing = [other for other in langs[1:] if option not in words.get(other, {})]
+                    if missing:
+                        problems.append(f"{where}: {option} has no {'/'.join(missing)} version")
+            source = "\n".join(line for line in cell.source.split("\n") if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(source)):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _PROSE_CALLS
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "report" and node.args):
+                    first = node.args[0]
+                    if isinstance(first, ast.Dict):
+                        keys = {k.value for k in first.keys if isinstance(k, ast.Constant)}
+                        missing = [lang for lang in langs if lang not in keys]
+                        if missing:
+                            problems.append(f"{where}: line {node.lineno}: report.{node.func.attr} has no "
+                                            f"{'/'.join(missing)} text")
+                    elif not isinstance(first, ast.Call):  # a literal sentence in one language
+                        problems.append(f"{where}: line {node.lineno}: report.{node.func.attr} gives one text; "
+                                        f"give {{{', '.join(repr(l) + ': ...' for l in langs)}}}")
+    return problems
 
 
 # --- execution -------------------------------------------------------------------------------------

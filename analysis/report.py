@@ -108,6 +108,7 @@ _SINGULAR_EN = {
     "rows": "row",
 }
 _MINUS = "\u2212"
+TEN_THOUSAND = 10_000  # 万: Chinese amounts of money of five digits or more read in 万元
 
 
 def _check_lang(lang: str) -> None:
@@ -221,6 +222,15 @@ def format_quantity(
     if unit == "rate_per_year":
         rate = format_share(value, decimals)
         return f"{prefix}每年{rate}" if lang == "zh" else f"{prefix}{rate} per year"
+    if lang == "zh" and unit == "yuan" and abs(float(value)) >= TEN_THOUSAND:
+        # Chinese counts money in 万 (ten thousand), as the article does ("投资500余万元")
+        wan = float(value) / TEN_THOUSAND
+        if decimals is None:  # four significant digits at most, trailing zeros dropped: 201.6万元, 12.48万元
+            text = format_number(wan, min(2, max(0, 3 - math.floor(math.log10(abs(wan))))))
+            text = text.rstrip("0").rstrip(".") if "." in text else text
+        else:
+            text = format_number(wan, decimals)
+        return f"{prefix}{text}万元"
     number = format_number(value, decimals)
     word = format_unit(unit, lang, value)
     if lang == "zh" or not word:
@@ -302,8 +312,11 @@ def _fill_fact(fact_id: str, spec: str | None, lang: str) -> str:
     raise ParameterError(f"placeholder {{{fact_id}:{spec}}}: a fact takes one of {', '.join(_FACT_SPECS)}")
 
 
-def fill(template: str, lang: str = "en", **values) -> str:
+def fill(template: str | dict, lang: str = "en", **values) -> str:
     """Fill ``{name}`` placeholders of *template* with computed numbers, formatted.
+
+    *template* is one text, or ``{"en": ..., "zh": ...}``: the sentence in each language the
+    report is written in, of which *lang*'s is filled (ParameterError when it has none).
 
     A placeholder names a keyword argument or, failing that, a fact id of
     data/facts.csv. ``{name}`` formats a given number plainly and a fact with its
@@ -318,6 +331,12 @@ def fill(template: str, lang: str = "en", **values) -> str:
     """
     _check_lang(lang)
     from analysis.errors import AnalysisError
+
+    if isinstance(template, dict):
+        if lang not in template:
+            first = " ".join(str(next(iter(template.values()), "")).split())[:60]
+            raise ParameterError(f"lang={lang!r}: the sentence has no {lang} text ({first}...)")
+        template = template[lang]
 
     def replace(match: re.Match) -> str:
         name, spec = match.group(1), match.group(2)
@@ -334,7 +353,7 @@ def fill(template: str, lang: str = "en", **values) -> str:
     return _PLACEHOLDER.sub(replace, parts).replace("\0", "{").replace("\1", "}")
 
 
-def markdown(template: str, lang: str = "en", **values):
+def markdown(template: str | dict, lang: str = "en", **values):
     """:func:`fill` wrapped as an IPython Markdown object: notebooks show it as prose."""
     from IPython.display import Markdown
 

@@ -44,7 +44,8 @@ from analysis import paths
 from analysis.errors import AnalysisError, ParameterError
 from analysis.io import write_text
 
-EDITIONS = ("en",)  # language codes; the first one is at the site root, every other under <code>/
+EDITIONS = ("en", "zh")  # language codes; the first one is at the site root, every other under <code>/
+SWITCH_TEXT = {"en": "English version", "zh": "中文版"}  # the link to a page in another edition, in its language
 STAMP_VERSION = "1"  # bump when the build's steps change what they produce
 VALIDATED_STAMP = "validated.json"
 OUTPUTS_STAMP = "outputs.json"
@@ -258,6 +259,15 @@ def edition_parameters(lang: str, page: Page, nb) -> dict:
     return {"lang": lang} if "lang" in page_parameters(nb) and lang != EDITIONS[0] else {}
 
 
+def front_matter(page: Page, lang: str) -> dict:
+    """What the build puts in a page's front matter for an edition: a link to the same page in each
+    other edition (Quarto's ``other-links``, listed under the page's table of contents)."""
+    depth = len(Path(page.source).parts) - 1 + (0 if lang == EDITIONS[0] else 1)  # folders below the site root
+    links = [{"text": SWITCH_TEXT[other], "href": "../" * depth + edition_root(other) + page.html_path,
+              "icon": "translate"} for other in EDITIONS if other != lang]
+    return {"other-links": links}
+
+
 def page_key(page: Page, lang: str, dependencies_hash: str, outputs: str) -> str:
     """Cache key of one executed page: the notebook's bytes, the edition, and every input it reads."""
     digest = hashlib.sha256(f"{STAMP_VERSION}:{lang}:{dependencies_hash}:{outputs}:{sys.version_info[:2]}".encode())
@@ -265,12 +275,12 @@ def page_key(page: Page, lang: str, dependencies_hash: str, outputs: str) -> str
     return digest.hexdigest()
 
 
-def execute_page(source: str, lang: str, parameters: dict, target: str, page: str) -> list[str]:
+def execute_page(source: str, lang: str, parameters: dict, target: str, page: str, matter: dict) -> list[str]:
     """Execute *source* for the edition in *lang* into *target* (a worker process); its stderr texts."""
     from analysis import pages
     from analysis.io import write_text as write
 
-    nb = pages.edition_notebook(pages.read_notebook(Path(source)), lang, parameters, page)
+    nb = pages.edition_notebook(pages.read_notebook(Path(source)), lang, parameters, page, matter)
     executed = pages.execute(nb, Path(source).parent, page)
     write(Path(target).with_suffix(".stderr.json"), json.dumps(list(executed.stderr), ensure_ascii=False) + "\n")
     write(Path(target), executed.notebook)
@@ -293,7 +303,7 @@ def execute_pages(pages_: list[Page], langs: tuple[str, ...], dependencies_hash:
             if not (use_cache and target.is_file()):
                 nb = read_notebook(paths.ROOT / page.source)
                 todo.append((str(paths.ROOT / page.source), lang, edition_parameters(lang, page, nb), str(target),
-                             f"{edition_root(lang)}{page.source}"))
+                             f"{edition_root(lang)}{page.source}", front_matter(page, lang)))
     if not todo:
         log(f"site: {len(result)} page(s) up to date")
         return result

@@ -25,6 +25,14 @@ def read_facts_raw() -> list[dict]:
 
 # --- the normaliser --------------------------------------------------------------------------------
 
+
+def _package_resources() -> list:
+    """The resources of the real datapackage.json (read as JSON, not through analysis.data)."""
+    import json as _json
+
+    return _json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))["resources"]
+
+
 @pytest.mark.parametrize(
     ("quote", "expected"),
     [
@@ -479,7 +487,7 @@ def test_binary_and_non_utf8_articles_are_refused_in_one_line(data_copy, tmp_pat
         (lambda p: {"name": p["name"]}, "row 1, column resources: missing (a list of resources is required)"),
         (lambda p: p["resources"].insert(1, "facts"), "row 1, column resources: resource 2 is a string, not an object"),
         (lambda p: p["resources"].append(dict(p["resources"][0])),
-         "row 1, column resources: resource 13 repeats the name 'facts' (resource 1)"),
+         f"row 1, column resources: resource {len(_package_resources()) + 1} repeats the name 'facts' (resource 1)"),
         (lambda p: p["resources"][0].update(encoding="latin-1"),
          "row 1, column resources: resource 1 encoding 'latin-1' is not supported (the package is UTF-8)"),
         (lambda p: p["resources"][0].update(dialect={"delimiter": ";"}),

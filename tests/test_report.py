@@ -67,7 +67,7 @@ def test_format_quantity_en(args, expected):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ((5_000_000, "yuan", "at_least"), "不少于5,000,000元"),
+        ((5_000_000, "yuan", "at_least"), "不少于500万元"),  # 5,000,000 / 10,000 = 500 万 (the article's 500余万元)
         ((4000, "yuan", "approximately"), "近4,000元"),
         ((200, "persons_per_day", "at_most"), "最高200人/日"),
         ((500, "yuan_per_mu"), "500元/亩"),
@@ -109,7 +109,9 @@ def test_bad_language_and_qualifier_are_one_line_errors():
 
 def test_format_yuan():
     assert report.format_yuan(2_400_000) == "2,400,000 yuan"  # 800,000 * 0.05 * 60
-    assert report.format_yuan(2_400_000, lang="zh") == "2,400,000元"
+    assert report.format_yuan(2_400_000, lang="zh") == "240万元"  # 2,400,000 / 10,000
+    assert report.format_yuan(2_016_000, lang="zh") == "201.6万元"  # four significant digits
+    assert report.format_yuan(9_999, lang="zh") == "9,999元"  # below 1万: yuan
 
 
 # --- prose with computed numbers ------------------------------------------------------------
@@ -199,7 +201,7 @@ def test_threshold_and_income_channel_tables():
         "per_person_yuan": [float("nan")], "note": ["one couple"],
     })
     row = report.income_channel_table(channels, lang="zh").data.iloc[0].tolist()
-    assert row == ["合作社务工", "36,000元", "—", "—", "—", "one couple"]  # 4,000 * 9 months = 36,000
+    assert row == ["合作社务工", "3.6万元", "—", "—", "—", "one couple"]  # 4,000 * 9 months = 36,000 = 3.6万
 
 
 # --- gallery, data dictionary, citation ------------------------------------------------------------
