@@ -149,11 +149,12 @@ def _gb2312_characters() -> set[str]:
 
 
 def _project_characters() -> set[str]:
-    """Every character of the data package (CSV) and of the analysis code: the figures' words."""
+    """Every character of the data package (CSV) and of the analysis code (its packages too: the
+    figures' words live in ``analysis/figures/``)."""
     from analysis import paths
 
     chars: set[str] = set()
-    for folder, pattern in ((paths.DATA_DIR, "*.csv"), (paths.ANALYSIS_DIR, "*.py")):
+    for folder, pattern in ((paths.DATA_DIR, "*.csv"), (paths.ANALYSIS_DIR, "**/*.py")):
         for file in sorted(folder.glob(pattern)):
             chars.update(file.read_text(encoding="utf-8"))
     return chars

@@ -1,4 +1,4 @@
-"""Tests of analysis/figures.py: prepared data, drawing from tiny frames, texts, export, manifest, CLI."""
+"""Tests of analysis/figures/ (one module per figure, common, export): prepared data, drawing from tiny frames, texts, export, manifest, CLI."""
 from __future__ import annotations
 
 import io
@@ -27,14 +27,14 @@ def test_registry_has_every_figure_of_the_issue():
 
 # --- prepared data: real values -----------------------------------------------------------
 def test_poverty_outcomes_splits_the_registered_households():
-    df = figures.prepare_poverty_outcomes()
+    df = figures.poverty_outcomes.prepare()
     assert list(df["category"]) == ["out_of_poverty", "remaining"]
     assert list(df["households"]) == [113, 243 - 113]  # = 130, computed, not stated
     assert list(df["basis"]) == ["fact", "computed"]
 
 
 def test_quantities_to_scale_holds_the_articles_numbers():
-    df = figures.prepare_quantities_to_scale()
+    df = figures.quantities_to_scale.prepare()
     assert list(df["value"]) == [1500, 180, 150, 35, 2_000_000, 800_000]
     assert list(df["panel"]) == ["area"] * 4 + ["segments"] * 2
     assert set(df["qualifier"]) == {"exact"}
@@ -42,7 +42,7 @@ def test_quantities_to_scale_holds_the_articles_numbers():
 
 def test_money_flow_bars_follow_the_base_case():
     p = get_parameters("base")
-    df = figures.prepare_contract_money_flow().set_index("step")
+    df = figures.contract_money_flow.prepare().set_index("step")
     revenue = p.segments * p.yield_kg_per_segment * p.price_yuan_per_kg  # 800,000 × 0.045 × 60 = 2,160,000
     cost = p.segments * p.cost_yuan_per_segment                          # 800,000 × 1.75 = 1,400,000
     profit = revenue - cost                                               # 760,000
@@ -61,22 +61,22 @@ def test_money_flow_bars_follow_the_base_case():
 
 
 def test_villages_industries_never_names_the_unnamed_villages():
-    df = figures.prepare_villages_industries()
+    df = figures.villages_industries.prepare()
     unnamed = df[~df["is_named"]]
     assert set(unnamed["village_en"]) == {""} and set(unnamed["village_zh"]) == {""}
     assert set(unnamed["villages"]) == {10 - 4}  # ten villages, four named
-    assert set(unnamed.loc[unnamed["industry_id"] != figures.CONTRACT_INDUSTRY, "status"]) == {"unknown"}
+    assert set(unnamed.loc[unnamed["industry_id"] != figures.villages_industries.CONTRACT_INDUSTRY, "status"]) == {"unknown"}
     assert df["village_id"].nunique() == 4 + 1
 
 
 def test_governance_tree_is_connected():
-    df = figures.prepare_governance()
+    df = figures.governance.prepare()
     ids = set(df["node_id"])
     assert df["node_id"].is_unique
     assert all(parent in ids for parent in df["parent_id"] if parent)
     assert list(df.loc[df["parent_id"] == "", "node_id"]) == ["township"]
     assert (df["kind"] == "working_group").sum() == 3 and (df["kind"] == "party_group").sum() == 3
-    layout = figures._tree_layout(df)
+    layout = figures.governance._tree_layout(df)
     assert set(layout) == ids
 
 
@@ -93,7 +93,7 @@ def test_draw_quantities_from_a_tiny_frame_shows_qualifiers():
         {"panel": "segments", "fact_id": "tianfu_segments_for_poor", "value": 800000.0, "unit": "segments",
          "qualifier": "at_least", "label_en": "Poor", "label_zh": "贫困户"},
     ])
-    fig = figures.draw_quantities_to_scale(df, lang="en", size="single-column")
+    fig = figures.quantities_to_scale.draw(df, lang="en", size="single-column")
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert texts == ["35 mu", "≥ 800,000 segments"]
     assert _tick_labels(fig.axes[0]) == ["Dabao"]
@@ -112,7 +112,7 @@ def test_draw_tornado_from_a_tiny_frame_drops_flat_assumptions():
          "low": 0.03, "base": 0.05, "high": 0.08, "output_low": 200.0, "output_high": 200.0, "output_base": 200.0,
          "swing": 0.0},
     ])
-    fig = figures.draw_tornado(df, lang="en")
+    fig = figures.tornado.draw(df, lang="en")
     assert _tick_labels(fig.axes[0]) == ["Subsidy\n30%–70%", "Price\n50–70 yuan per kg"]  # largest swing on top
     text = figures.figure_text("tornado", df, "en")
     assert "1 further assumptions do not change" in text["caption"]  # 3 rows, 2 move: 3 − 2 = 1
@@ -123,7 +123,7 @@ def test_draw_tornado_from_a_tiny_frame_drops_flat_assumptions():
 def test_draw_poverty_outcomes_draws_one_square_per_household():
     df = pd.DataFrame([{"category": "out_of_poverty", "households": 3.0, "basis": "fact", "fact_id": "x"},
                        {"category": "remaining", "households": 2.0, "basis": "computed", "fact_id": "y"}])
-    fig = figures.draw_poverty_outcomes(df, lang="zh", size="web")
+    fig = figures.poverty_outcomes.draw(df, lang="zh", size="web")
     collections = fig.axes[0].collections
     assert [len(c.get_paths()) for c in collections] == [3, 2]
 
@@ -147,7 +147,7 @@ def test_text_templates_hold_no_numbers():
 
 # --- words follow the parameters a model figure is drawn for ---------------------------------------
 def _price_high() -> float:
-    return float(figures._assumptions().loc["price_yuan_per_kg", "high"])
+    return float(figures.common.assumption_table().loc["price_yuan_per_kg", "high"])
 
 
 def test_find_case_names_a_preset_only_when_the_parameters_are_that_preset():
@@ -241,6 +241,15 @@ def test_montecarlo_words_say_which_assumptions_were_drawn():
     assert set(unknown["case"]) == {"custom"}
 
 
+def test_figure_caption_is_the_figures_caption_in_italics():
+    caption = figures.figure_text("poverty_outcomes", figures.prepared("poverty_outcomes"), "zh")["caption"]
+    assert figures.figure_caption("poverty_outcomes", "zh")._repr_markdown_() == f"*{caption}*"
+    p = get_parameters("high")
+    high = figures.figure_text("income_channels", figures.prepared("income_channels", p), "en")["caption"]
+    assert figures.figure_caption("income_channels", "en", p=p)._repr_markdown_() == f"*{high}*"
+    assert high.startswith("Yearly income per registered poor household by channel (high preset): ")
+
+
 @pytest.mark.parametrize("figure_id", FIGURE_IDS)
 def test_texts_are_filled_in_both_languages(figure_id):
     df = figures.prepared(figure_id)
@@ -306,7 +315,8 @@ def test_export_writes_files_csv_and_a_manifest_covering_every_figure(tmp_path):
     assert list(entries) == FIGURE_IDS
     for entry in entries.values():
         assert entry["alt_en"] and entry["alt_zh"] and entry["title_zh"] and entry["caption_en"]
-        assert entry["function"] == f"analysis.figures.draw_{entry['id']}"
+        assert entry["function"] == f"analysis.figures.{entry['id']}.draw"
+        assert entry["prepare"] == f"analysis.figures.{entry['id']}.prepare"
         assert entry["data_csv"] == f"{entry['id']}/{entry['id']}.csv"
     assert entries["poverty_outcomes"]["files"] == ["poverty_outcomes/poverty_outcomes_zh_single-column.png"]
     assert entries["poverty_outcomes"]["facts"] == ["households_out_of_poverty_2017", "outcome_year",

@@ -1,0 +1,303 @@
+"""What the figure modules share: the registry, data access, the words every figure uses, drawing helpers.
+
+A figure module (``analysis/figures/<id>.py``) holds its words :data:`TEXT` (en/zh),
+``prepare`` (the tidy frame it plots), ``text_values`` (the numbers its words are filled
+with) and ``draw`` (the Figure from that frame), and registers them with :func:`register`
+as a :class:`FigureSpec`. :func:`make_figure` and :func:`prepared` work on the registry.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+
+from analysis import style
+from analysis.errors import ParameterError
+from analysis.report import format_fact, format_number
+
+MILLION = 1_000_000          # yuan → million yuan (English axis unit)
+TEN_THOUSAND = 10_000        # yuan → 万元 (Chinese axis unit)
+
+
+# --- registry -------------------------------------------------------------------
+@dataclass(frozen=True)
+class FigureSpec:
+    """What the export needs to know about one figure.
+
+    ``facts`` and ``assumptions`` are the fact ids and assumption names the
+    figure uses (a tuple, or a function of the prepared frame).
+    """
+
+    figure_id: str
+    prepare: Callable[[], pd.DataFrame]
+    draw: Callable[..., object]
+    values: Callable[[pd.DataFrame, str], dict]
+    facts: tuple[str, ...] | Callable[[pd.DataFrame], tuple[str, ...]] = ()
+    assumptions: tuple[str, ...] | Callable[[pd.DataFrame], tuple[str, ...]] = ()
+    text: dict = field(default_factory=dict)
+
+    def fact_ids(self, df: pd.DataFrame) -> list[str]:
+        """Sorted fact ids used by the figure."""
+        found = self.facts(df) if callable(self.facts) else self.facts
+        return sorted(set(found))
+
+    def assumption_names(self, df: pd.DataFrame) -> list[str]:
+        """Assumption names used by the figure, in the order of the assumptions table."""
+        found = set(self.assumptions(df) if callable(self.assumptions) else self.assumptions)
+        order = list(assumption_table().index)
+        return sorted(found, key=lambda name: (order.index(name) if name in order else len(order), name))
+
+
+FIGURES: dict[str, FigureSpec] = {}
+
+
+def register(spec: FigureSpec) -> FigureSpec:
+    """Add *spec* to :data:`FIGURES` (in the order the figure modules are imported); return it."""
+    if spec.figure_id in FIGURES:
+        raise ValueError(f"figure {spec.figure_id!r} is registered twice")
+    FIGURES[spec.figure_id] = spec
+    return spec
+
+
+def check_figure_id(figure_id: str) -> str:
+    """Return *figure_id* if it is registered; ParameterError naming the choices otherwise."""
+    if figure_id not in FIGURES:
+        raise ParameterError(f"figure {figure_id!r}: unknown figure id, choose one of {', '.join(FIGURES)}")
+    return figure_id
+
+
+def parametrised() -> tuple[str, ...]:
+    """Ids of the figures whose ``prepare`` takes model parameters (the others show facts, presets or a seeded run)."""
+    return tuple(figure_id for figure_id, spec in FIGURES.items() if inspect.signature(spec.prepare).parameters)
+
+
+@functools.cache
+def prepared(figure_id: str, p=None) -> pd.DataFrame:
+    """The prepared frame of a figure (cached per process; treat as read-only).
+
+    *p* (:class:`analysis.parameters.Parameters`) draws a model figure for those parameters
+    instead of the base case; a figure that does not use the model's parameters refuses it.
+    """
+    prepare = FIGURES[check_figure_id(figure_id)].prepare
+    if p is None:
+        return prepare()
+    if figure_id not in parametrised():
+        raise ParameterError(f"figure {figure_id!r}: does not take model parameters, "
+                             f"only {', '.join(parametrised())} do")
+    return prepare(p)
+
+
+def make_figure(figure_id: str, lang: str = style.DEFAULT_LANG, size: str = style.DEFAULT_SIZE, df=None, p=None):
+    """Prepare (unless *df* is given; for parameters *p* if given) and draw one figure in the
+    house style; return the Figure."""
+    spec = FIGURES[check_figure_id(figure_id)]
+    style.check_lang(lang)
+    preset = style.get_size(size)
+    frame = prepared(figure_id, p) if df is None else df
+    return spec.draw(frame, lang=lang, size=preset)  # every draw is @styled: it sets the house style
+
+
+# --- shared data access -------------------------------------------------------------
+def data_module():
+    """:mod:`analysis.data`, imported when first needed."""
+    from analysis import data
+
+    return data
+
+
+@functools.cache
+def assumption_table() -> pd.DataFrame:
+    """The assumptions table indexed by name."""
+    table = data_module().load_assumptions()
+    return table.set_index("name") if "name" in table.columns else table
+
+
+def fact(fact_id: str):
+    return data_module().fact(fact_id)
+
+
+def fact_number(fact_id: str) -> float:
+    return float(data_module().fact_value(fact_id))
+
+
+def fact_text(fact_id: str, lang: str) -> str:
+    """A fact as prose (value, qualifier, unit) in *lang*."""
+    return format_fact(fact_id, lang)
+
+
+def assumption_label(name: str, lang: str) -> str:
+    """The short label of an assumption in *lang*."""
+    row = assumption_table().loc[name]
+    return str(row[f"label_{lang}"])
+
+
+def base_parameters():
+    from analysis.parameters import get_parameters
+
+    return get_parameters("base")
+
+
+# --- which parameters a model figure shows --------------------------------------------
+# A preset as it stands, or anything else ("custom").
+CASES = ("base", "low", "high", "custom")
+CASE_WORDS = {
+    "en": {"base": "base case", "low": "low preset", "high": "high preset", "custom": "this run's parameters"},
+    "zh": {"base": "基准情形", "low": "低值情形", "high": "高值情形", "custom": "本次参数"},
+}
+
+
+def find_case(p) -> str:
+    """'base', 'low' or 'high' when *p* equals that preset (base first), else 'custom'."""
+    from analysis.parameters import get_parameters
+
+    return next((preset for preset in CASES[:-1] if p == get_parameters(preset)), "custom")
+
+
+def case_values(df: pd.DataFrame, lang: str) -> dict[str, str]:
+    """The case of a prepared frame in words: {case}, {the_case} (with an article) and {Case} (capitalised).
+
+    A frame without a ``case`` column (a hand-made one) is not claimed to be a preset.
+    """
+    case = str(df["case"].iloc[0]) if "case" in df.columns and len(df) else "custom"
+    words = CASE_WORDS[lang][case]
+    if lang == "zh":
+        return {"case": words, "the_case": words, "Case": words}
+    the = words if case == "custom" else f"the {words}"
+    return {"case": words, "the_case": the, "Case": words[0].upper() + words[1:]}
+
+
+# --- the words of a figure ------------------------------------------------------------
+def figure_text(figure_id: str, df: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Title, subtitle, caption and alt text of a figure in *lang*, filled from *df*.
+
+    The templates of a figure's ``TEXT`` hold no numbers: every number comes from the
+    figure's ``text_values`` function.
+    """
+    spec = FIGURES[check_figure_id(figure_id)]
+    templates = spec.text[style.check_lang(lang)]
+    values = spec.values(df, lang)
+    return {key: templates[key].format(**values) for key in ("title", "subtitle", "caption", "alt")}
+
+
+def figure_source(figure_id: str, df: pd.DataFrame, lang: str) -> str:
+    """The footer: the article (publisher and date, from the facts) and the assumptions used."""
+    spec = FIGURES[check_figure_id(figure_id)]
+    labels = [assumption_label(name, lang) for name in spec.assumption_names(df)]
+    return style.source_line(
+        str(fact("source_publisher").value), str(fact("source_date").value), labels, lang,
+        uses_facts=bool(spec.fact_ids(df)),
+    )
+
+
+def figure_caption(figure_id: str, lang: str = "en", df=None, p=None):
+    """A figure's caption with its numbers filled from the figure's data, as Markdown.
+
+    *df* is the figure's prepared frame (``figures.prepared(figure_id, p)``, cached, when None).
+    """
+    from IPython.display import Markdown
+
+    frame = prepared(check_figure_id(figure_id), p) if df is None else df
+    return Markdown(f"*{figure_text(figure_id, frame, lang)['caption']}*")
+
+
+# --- drawing helpers --------------------------------------------------------------------
+def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale: float = 1.0):
+    """Open a framed figure: returns (fig, size preset, words of the figure in *lang*)."""
+    preset = size if isinstance(size, style.SizePreset) else style.get_size(size)
+    fig = style.new_figure(preset, height_scale)
+    text = figure_text(figure_id, df, lang)
+    style.frame_figure(fig, preset, text["title"], text["subtitle"], figure_source(figure_id, df, lang))
+    words = dict(FIGURES[figure_id].text[lang])
+    return fig, preset, words
+
+
+def styled(draw):
+    """Run a figure's ``draw`` inside the house style (so it can be called on its own)."""
+
+    @functools.wraps(draw)
+    def wrapper(df: pd.DataFrame, lang: str = style.DEFAULT_LANG, size=style.DEFAULT_SIZE):
+        style.check_lang(lang)
+        with style.figure_style(size) as preset:
+            return draw(df, lang, preset)
+
+    return wrapper
+
+
+def money_axis(lang: str) -> tuple[float, str]:
+    """Divisor and unit word for amounts in yuan on an axis: million yuan / 万元."""
+    return (MILLION, "million yuan") if lang == "en" else (TEN_THOUSAND, "万元")
+
+
+def money(value: float, lang: str) -> str:
+    """An amount in yuan in the axis unit of *lang*: '2.16 million yuan' / '216万元'."""
+    divisor, unit = money_axis(lang)
+    number = format_number(value / divisor)
+    return f"{number} {unit}" if lang == "en" else f"{number}{unit}"
+
+
+def wrap(fig, text: str, size_pt: float, fraction: float) -> str:
+    """*text* wrapped to *fraction* of the figure width."""
+    return "\n".join(style.wrap_text(fig, text, size_pt, fig.get_size_inches()[0] * fraction))
+
+
+def legend_columns(fig, wanted: int) -> int:
+    """Legend columns: *wanted* on wide figures, one on narrow ones (single-column)."""
+    return wanted if fig.get_size_inches()[0] >= 5 else 1
+
+
+def legend_below(fig, ax, ncols: int, handles=None, **kwargs):
+    """A legend under the x-axis label of *ax* (an axes legend, so constrained layout makes room)."""
+    import matplotlib
+    from matplotlib.transforms import offset_copy
+
+    if handles is None:
+        handles, _ = ax.get_legend_handles_labels()
+    label_lines = ax.get_xlabel().count("\n") + 1 if ax.get_xlabel() else 0
+    offset_pt = (float(matplotlib.rcParams["xtick.labelsize"]) * 1.3
+                 + float(matplotlib.rcParams["axes.labelsize"]) * 1.3 * label_lines + 8)
+    anchor = offset_copy(ax.transAxes, fig=fig, y=-offset_pt, units="points")
+    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=anchor,
+                     ncols=ncols, **kwargs)
+
+
+def thousands(axis, nbins: int | None = None) -> None:
+    """Tick numbers with thousands separators (*nbins* ticks at most: 5 on wide figures, 3 on narrow ones)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if nbins is None:
+        nbins = 5 if axis.axes.figure.get_size_inches()[0] >= 5 else 3
+    axis.set_major_locator(MaxNLocator(nbins))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 0 if abs(v) >= 10 or v == round(v) else 1)))
+
+
+# --- words of the model figures ---------------------------------------------------------------
+SEASON_ASSUMPTIONS = ("yield_kg_per_segment", "price_yuan_per_kg", "cost_yuan_per_segment", "subsidy_fraction")
+SEASON_FACTS = ("tianfu_segments_for_poor", "profit_share_enterprise", "profit_share_villages", "villages_sharing_profit",
+                "poor_households_registered", "poor_persons_registered")
+ILLUSTRATIVE = {
+    "en": "Illustrative: depends on assumed {labels}",
+    "zh": "示意：取决于假设的{labels}",
+}
+
+
+def join_labels(names, lang: str) -> str:
+    """Assumption labels as a list in prose: 'price, yield and cost' / '价格、产量、成本'."""
+    labels = [assumption_label(name, lang).lower() if lang == "en" else assumption_label(name, lang) for name in names]
+    if lang == "zh":
+        return "、".join(labels)
+    return (", ".join(labels[:-1]) + " and " + labels[-1]) if len(labels) > 1 else "".join(labels)
+
+
+def illustrative(names, lang: str) -> str:
+    """'Illustrative: depends on assumed price, yield, ...' built from the assumption labels."""
+    return ILLUSTRATIVE[lang].format(labels=join_labels(names, lang))
+
+
+def season(p=None) -> dict:
+    """One season of the model (:func:`analysis.model.season`) for *p* (the base case when None)."""
+    from analysis import model
+
+    return model.season(p or base_parameters())

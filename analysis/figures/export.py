@@ -1,0 +1,161 @@
+"""Export of the figures: files, the plotted data as CSV, the manifest, and ``python -m analysis figures``.
+
+File layout written by the export (``OUT`` defaults to ``figures/``)::
+
+    OUT/manifest.json
+    OUT/<id>/<id>.csv                    the plotted data
+    OUT/<id>/<id>_<lang>_<size>.<ext>    e.g. figures/tornado/tornado_zh_slide.pdf
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from analysis import paths, style
+from analysis.errors import AnalysisError, ParameterError
+from analysis.figures.common import FIGURES, check_figure_id, figure_source, figure_text, make_figure, prepared
+from analysis.io import frame_to_csv, write_bytes, write_text  # frame_to_csv: the plotted frames' CSV text
+
+DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
+
+
+def figure_filename(figure_id: str, lang: str, size: str, fmt: str) -> str:
+    """``<id>/<id>_<lang>_<size>.<ext>`` relative to the output folder."""
+    return f"{figure_id}/{figure_id}_{lang}_{size}.{fmt}"
+
+
+def data_filename(figure_id: str) -> str:
+    """``<id>/<id>.csv`` relative to the output folder: the data the figure plots."""
+    return f"{figure_id}/{figure_id}.csv"
+
+
+def _split_list(values, check, name: str, choices) -> list[str]:
+    items: list[str] = []
+    for value in values or []:
+        for item in str(value).split(","):
+            item = item.strip()
+            if item == "all":
+                items.extend(choices)
+            elif item:
+                items.append(check(item))
+    if not items:
+        raise ParameterError(f"{name}: give at least one value, choose from {', '.join(choices)}")
+    return list(dict.fromkeys(items))
+
+
+def _qualified_name(function) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def manifest_entry(figure_id: str, out_dir: Path) -> dict:
+    """The manifest record of one figure: words in both languages, facts, assumptions, function, files."""
+    spec = FIGURES[figure_id]
+    df = prepared(figure_id)
+    entry = {"id": figure_id, "function": _qualified_name(spec.draw), "prepare": _qualified_name(spec.prepare),
+             "facts": spec.fact_ids(df), "assumptions": spec.assumption_names(df), "data_csv": data_filename(figure_id)}
+    for lang in style.LANGUAGES:
+        text = figure_text(figure_id, df, lang)
+        entry.update({f"title_{lang}": text["title"], f"subtitle_{lang}": text["subtitle"],
+                      f"caption_{lang}": text["caption"], f"alt_{lang}": text["alt"],
+                      f"source_{lang}": figure_source(figure_id, df, lang)})
+    pattern = re.compile(rf"^{re.escape(figure_id)}_({'|'.join(style.LANGUAGES)})_({'|'.join(map(re.escape, style.SIZES))})\.({'|'.join(style.FORMATS)})$")
+    folder = out_dir / figure_id
+    found = sorted(p.name for p in folder.iterdir() if pattern.match(p.name)) if folder.is_dir() else []
+    entry["files"] = [f"{figure_id}/{name}" for name in found]
+    return entry
+
+
+def write_manifest(out_dir: Path) -> Path:
+    """Write ``manifest.json`` for every registered figure (files as found in *out_dir*), atomically."""
+    target = out_dir / paths.FIGURE_MANIFEST.name
+    entries = [manifest_entry(figure_id, out_dir) for figure_id in FIGURES]
+    manifest = {"figures": entries, "layout": "<id>/<id>_<lang>_<size>.<ext>; data: <id>/<id>.csv",
+                "languages": list(style.LANGUAGES), "sizes": list(style.SIZES), "formats": list(style.FORMATS),
+                "png_dpi": {name: preset.png_dpi for name, preset in style.SIZES.items()}}
+    write_text(target, json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return target
+
+
+def check_export_arguments(ids=None, formats=None, sizes=None, langs=None) -> tuple[list, list, list, list]:
+    """Validate every argument before anything is drawn; ParameterError (one line) on the first bad one."""
+    ids = _split_list(ids or ["all"], check_figure_id, "--only", list(FIGURES))
+    formats = _split_list(formats or ["all"], style.check_format, "--format", list(style.FORMATS))
+    sizes = _split_list(sizes or [style.DEFAULT_SIZE], lambda s: style.get_size(s).name, "--size", list(style.SIZES))
+    langs = _split_list(langs or [style.DEFAULT_LANG], style.check_lang, "--lang", list(style.LANGUAGES))
+    return ids, formats, sizes, langs
+
+
+def render_one(figure_id: str, lang: str, size: str, formats: list[str]) -> dict[str, bytes]:
+    """Draw one figure once and render it in each format (laid out once): ``{fmt: bytes}``."""
+    fig = make_figure(figure_id, lang, size, df=prepared(figure_id))
+    with style.figure_style(size):
+        try:
+            return style.render_formats(fig, formats)
+        except AnalysisError as exc:  # e.g. a missing glyph: say which figure
+            raise AnalysisError(f"figure {figure_id!r} ({lang}, {size}): {exc}") from None
+
+
+def _render_job(job):
+    figure_id, lang, size, formats = job
+    return job, render_one(figure_id, lang, size, formats)
+
+
+def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path | str | None = None,
+                   jobs: int = 1) -> list[Path]:
+    """Write figures, their CSVs and the manifest into *out_dir* (default ``figures/``); return the paths.
+
+    Every argument is checked first (ParameterError, nothing written). Figures are rendered in
+    memory and each file is written atomically; *jobs* > 1 renders in that many processes.
+    """
+    ids, formats, sizes, langs = check_export_arguments(ids, formats, sizes, langs)
+    out = Path(out_dir) if out_dir is not None else paths.FIGURES_DIR
+    written: list[Path] = []
+    for figure_id in ids:
+        written.append(write_text(out / data_filename(figure_id), frame_to_csv(prepared(figure_id))))
+    work = [(figure_id, lang, size, tuple(formats)) for figure_id in ids for lang in langs for size in sizes]
+    style.prepare_rendering(formats)  # fonts and backends once, before render processes start (forked ones inherit them)
+    if jobs > 1 and len(work) > 1:
+        import concurrent.futures
+        import multiprocessing
+        import threading
+
+        # fork shares the prepared frames for free, but is unsafe when other threads run
+        # (e.g. when the site builder calls this in-process): then start fresh processes.
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        with concurrent.futures.ProcessPoolExecutor(min(jobs, len(work)),
+                                                    mp_context=multiprocessing.get_context(method)) as pool:
+            results = list(pool.map(_render_job, work))
+    else:
+        results = [_render_job(job) for job in work]
+    for (figure_id, lang, size, _), rendered in results:
+        for fmt, data in rendered.items():
+            written.append(write_bytes(out / figure_filename(figure_id, lang, size, fmt), data))
+    written.append(write_manifest(out))
+    return written
+
+
+def configure_figures(parser) -> None:
+    """Options of ``python -m analysis figures``."""
+    parser.add_argument("--format", action="append", metavar="FMT",
+                        help=f"file formats, comma-separated ({', '.join(style.FORMATS)} or all; default all)")
+    parser.add_argument("--size", action="append", metavar="PRESET",
+                        help=f"size presets ({', '.join(style.SIZES)} or all; default {style.DEFAULT_SIZE})")
+    parser.add_argument("--lang", action="append", metavar="LANG",
+                        help=f"languages ({', '.join(style.LANGUAGES)} or all; default {style.DEFAULT_LANG})")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="figure ids (default: every figure)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default figures/)")
+    parser.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
+                        help=f"processes to render with (default {DEFAULT_JOBS}, the CPU count)")
+
+
+def run_figures(args) -> int:
+    """Export the figures; print one line per figure written and the manifest path."""
+    if args.jobs < 1:
+        raise ParameterError(f"--jobs={args.jobs}: must be >= 1")
+    ids, formats, sizes, langs = check_export_arguments(args.only, args.format, args.size, args.lang)
+    written = export_figures(ids, formats, sizes, langs, args.out, jobs=args.jobs)
+    print(f"wrote {len(written)} files ({len(ids)} figures × {len(langs)} languages × {len(sizes)} sizes × "
+          f"{len(formats)} formats, CSVs and the manifest) into {written[-1].parent}")
+    return 0
