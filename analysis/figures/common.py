@@ -204,10 +204,15 @@ def figure_caption(figure_id: str, lang: str = "en", df=None, p=None):
 
 
 # --- drawing helpers --------------------------------------------------------------------
-def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale: float = 1.0):
-    """Open a framed figure: returns (fig, size preset, words of the figure in *lang*)."""
+def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale: float | dict[str, float] = 1.0):
+    """Open a framed figure: returns (fig, size preset, words of the figure in *lang*).
+
+    *height_scale* makes the figure taller than its size preset (a factor, or a factor per
+    preset name, 1 for the presets not named): for figures whose labels need the room.
+    """
     preset = size if isinstance(size, style.SizePreset) else style.get_size(size)
-    fig = style.new_figure(preset, height_scale)
+    scale = height_scale.get(preset.name, 1.0) if isinstance(height_scale, dict) else height_scale
+    fig = style.new_figure(preset, scale)
     text = figure_text(figure_id, df, lang)
     style.frame_figure(fig, preset, text["title"], text["subtitle"], figure_source(figure_id, df, lang))
     words = dict(FIGURES[figure_id].text[lang])
@@ -215,15 +220,100 @@ def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale
 
 
 def styled(draw):
-    """Run a figure's ``draw`` inside the house style (so it can be called on its own)."""
+    """Run a figure's ``draw`` inside the house style (so it can be called on its own), then :func:`fit` it."""
 
     @functools.wraps(draw)
     def wrapper(df: pd.DataFrame, lang: str = style.DEFAULT_LANG, size=style.DEFAULT_SIZE):
         style.check_lang(lang)
         with style.figure_style(size) as preset:
-            return draw(df, lang, preset)
+            return fit(draw(df, lang, preset))
 
     return wrapper
+
+
+_INSIDE = "_dasuhe_keep_inside"  # attribute of a Text: the axis ("x" or "y") whose limit must hold it
+_BELOW = "_dasuhe_legend_below"  # attribute of a Legend placed by legend_below: its axes and gap in points
+
+
+def keep_inside(text, axis: str = "x"):
+    """Mark a text of an axes (a value label at a bar's end) to be kept inside the axes along *axis*
+    by :func:`fit`, which widens the axis limit as far as the text needs; returns *text*."""
+    setattr(text, _INSIDE, axis)
+    return text
+
+
+def fit(fig):
+    """Fit a drawn figure to its size: lay it out once (at the PNG resolution), then wrap each axis
+    label to the length of its axes, widen axis limits so that the texts marked :func:`keep_inside`
+    stay inside, and anchor the legends of :func:`legend_below` under the tick labels and axis label
+    as measured. Returns *fig* (its layout engine stays: the export lays it out again)."""
+    import matplotlib
+
+    if fig.get_layout_engine() is None:
+        return fig
+    screen_dpi = fig.dpi
+    fig.dpi = matplotlib.rcParams["savefig.dpi"]
+    try:
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        changed = False
+        for ax in fig.axes:
+            changed |= _wrap_axis_labels(fig, ax)
+            changed |= _widen_for_texts(ax, renderer)
+        if changed:
+            fig.draw_without_rendering()
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is not None and getattr(legend, _BELOW, None) is not None:
+                _anchor_below(fig, ax, legend, renderer)
+    finally:
+        fig.dpi = screen_dpi
+    return fig
+
+
+def _wrap_axis_labels(fig, ax) -> bool:
+    """Wrap each axis label of *ax* that is longer than the axes to the axes' length; True if one was."""
+    changed = False
+    box = ax.get_position()
+    width_in, height_in = fig.get_size_inches()
+    for label, length_in in ((ax.xaxis.label, box.width * width_in), (ax.yaxis.label, box.height * height_in)):
+        if label.get_visible() and label.get_text() and _too_long(fig, label, length_in):
+            label.set_text("\n".join(style.wrap_text(fig, label.get_text(), label.get_fontsize(), length_in)))
+            changed = True
+    return changed
+
+
+def _too_long(fig, label, length_in: float) -> bool:
+    extent = label.get_window_extent()
+    along = extent.width if label.get_rotation() % 180 == 0 else extent.height
+    return along / fig.dpi > length_in
+
+
+def _widen_for_texts(ax, renderer) -> bool:
+    """Raise the upper x (y) limit of *ax* so every text marked keep_inside ends inside the axes."""
+    changed = False
+    box = ax.get_window_extent(renderer)
+    for axis in ("x", "y"):
+        texts = [t for t in ax.texts if getattr(t, _INSIDE, None) == axis and t.get_visible()]
+        if not texts:
+            continue
+        low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+        start, length = (box.x0, box.width) if axis == "x" else (box.y0, box.height)
+        needed = high
+        for text in texts:
+            extent = text.get_window_extent(renderer)
+            end = extent.x1 if axis == "x" else extent.y1
+            if end <= start + length:
+                continue
+            size = extent.width if axis == "x" else extent.height
+            anchor = (extent.x0 if axis == "x" else extent.y0) - start  # where the text starts, in pixels
+            # the text's start stays at the same data value; the axis grows until start + size fits
+            value_at_anchor = low + anchor / length * (high - low)
+            needed = max(needed, low + (value_at_anchor - low) * length / max(length - size, 1.0) * 1.01)
+        if needed > high:
+            (ax.set_xlim if axis == "x" else ax.set_ylim)(low, needed)
+            changed = True
+    return changed
 
 
 def money_axis(lang: str) -> tuple[float, str]:
@@ -259,8 +349,24 @@ def legend_below(fig, ax, ncols: int, handles=None, **kwargs):
     offset_pt = (float(matplotlib.rcParams["xtick.labelsize"]) * 1.3
                  + float(matplotlib.rcParams["axes.labelsize"]) * 1.3 * label_lines + 8)
     anchor = offset_copy(ax.transAxes, fig=fig, y=-offset_pt, units="points")
-    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=anchor,
-                     ncols=ncols, **kwargs)
+    legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=anchor,
+                       ncols=ncols, **kwargs)
+    setattr(legend, _BELOW, LEGEND_GAP_PT)
+    return legend
+
+
+LEGEND_GAP_PT = 4.0  # between the axis label and a legend below it
+
+
+def _anchor_below(fig, ax, legend, renderer) -> None:
+    """Anchor *legend* (of :func:`legend_below`) under what *ax* draws below itself, as measured."""
+    from matplotlib.transforms import offset_copy
+
+    axes_box = ax.get_window_extent(renderer)
+    parts = [ax.xaxis.get_tightbbox(renderer)]
+    bottom = min([axes_box.y0] + [b.y0 for b in parts if b is not None])
+    offset_pt = (axes_box.y0 - bottom) * 72 / fig.dpi + getattr(legend, _BELOW)
+    legend.set_bbox_to_anchor((0, 0), transform=offset_copy(ax.transAxes, fig=fig, y=-offset_pt, units="points"))
 
 
 def thousands(axis, nbins: int | None = None) -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 from analysis import style
 from analysis.figures.common import (
     FigureSpec, SEASON_ASSUMPTIONS, SEASON_FACTS, base_parameters, case_values, fact_number, fact_text, find_case,
-    illustrative, money, money_axis, register, season, start_figure, styled,
+    illustrative, keep_inside, legend_below, legend_columns, money, money_axis, register, season, start_figure, styled,
 )
 from analysis.report import format_number, format_share
 
@@ -83,12 +83,15 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
     return values
 
 
+HEIGHT = {"single-column": 1.5}  # seven two-line labels
+
+
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     """Waterfall: revenue → costs → profit → enterprise / villages → subsidies and public welfare."""
     from matplotlib.patches import Patch
 
-    fig, size, words = start_figure("contract_money_flow", df, lang, size)
+    fig, size, words = start_figure("contract_money_flow", df, lang, size, height_scale=HEIGHT)
     values = text_values(df, lang)
     divisor, unit = money_axis(lang)
     ax = fig.add_subplot()
@@ -102,8 +105,8 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
         hatch = style.ASSUMED_HATCH if row["share_basis"] == "assumption" else ""
         ax.barh(y, end - left, left=left, height=0.64, color=colours.get(row["step"], style.NEUTRAL_COLOUR),
                 hatch=hatch, edgecolor="white" if hatch else "none", linewidth=0)
-        ax.text(end + right * 0.012, y, money(row["amount_yuan"], lang), ha="left", va="center",
-                fontsize=size.small_pt)
+        keep_inside(ax.text(end + right * 0.012, y, money(row["amount_yuan"], lang), ha="left", va="center",
+                            fontsize=size.small_pt))
         if y - 1 > positions[-1] - 1:  # connector from this bar's end to the next bar
             level = row["bottom_yuan"] if row["kind"] == "decrease" else row["top_yuan"]
             ax.plot([level / divisor] * 2, [y - 0.32, y - 0.68], color=style.NEUTRAL_COLOUR,
@@ -118,14 +121,14 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(words["axis"].format(unit=unit))
-    ax.set_xlim(min(0, df["bottom_yuan"].min() / divisor), right * 1.3)
+    ax.set_xlim(min(0, df["bottom_yuan"].min() / divisor), right * 1.05)
     ax.axvline(0, color="#555555", linewidth=size.line_width_pt * 0.5)
     ax.xaxis.grid(True)
     ax.set_axisbelow(True)
     handles = [Patch(facecolor=style.GREEN, label=words["legend_fact"]),
                Patch(facecolor=style.GREEN, hatch=style.ASSUMED_HATCH, edgecolor="white",
                      label=words["legend_assumed"])]
-    ax.legend(handles=handles, loc="lower right")
+    legend_below(fig, ax, legend_columns(fig, 2), handles=handles)
     return fig
 
 

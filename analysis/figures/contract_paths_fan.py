@@ -7,7 +7,7 @@ import pandas as pd
 from analysis import style
 from analysis.figures.common import (
     FigureSpec, SEASON_ASSUMPTIONS, SEASON_FACTS, base_parameters, case_values, find_case, illustrative, money,
-    money_axis, register, start_figure, styled,
+    legend_below, legend_columns, money_axis, register, start_figure, styled,
 )
 from analysis.report import format_number, format_share
 
@@ -89,7 +89,7 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     ax.set_ylabel(words["y"].format(unit=unit))
     ax.yaxis.grid(True)
     ax.set_axisbelow(True)
-    ax.legend(loc="upper left")
+    legend_below(fig, ax, legend_columns(fig, 2))
     return fig
 
 

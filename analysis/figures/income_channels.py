@@ -9,7 +9,7 @@ import pandas as pd
 from analysis import style
 from analysis.figures.common import (
     FigureSpec, assumption_table, base_parameters, case_values, data_module, fact_number, fact_text, find_case,
-    illustrative, register, start_figure, styled, thousands, wrap,
+    illustrative, keep_inside, register, start_figure, styled, thousands, wrap,
 )
 from analysis.report import format_number, format_quantity
 
@@ -75,10 +75,13 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
             **case_values(df, lang)}
 
 
+HEIGHT = {"single-column": 1.35}  # two panels of wrapped labels
+
+
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     """Bars of income per registered poor household by channel; the cooperative case in its own panel."""
-    fig, size, words = start_figure("income_channels", df, lang, size)
+    fig, size, words = start_figure("income_channels", df, lang, size, height_scale=HEIGHT)
     averaged = df[df["channel"] != CASE_CHANNEL].iloc[::-1]
     case = df[df["channel"] == CASE_CHANNEL]
     axes = fig.subplots(2, 1, gridspec_kw={"height_ratios": [len(averaged), max(len(case), 1) * 1.2]})
@@ -92,9 +95,9 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
                       fontsize=size.small_pt)
         top = part[column].max() if len(part) else 1.0
         for y, value in zip(positions, part[column]):
-            ax.text(value + top * 0.015, y, format_quantity(value, "yuan", lang=lang, decimals=0), va="center",
-                    fontsize=size.small_pt)
-        ax.set_xlim(0, top * 1.3)
+            keep_inside(ax.text(value + top * 0.015, y, format_quantity(value, "yuan", lang=lang, decimals=0),
+                                va="center", fontsize=size.small_pt))
+        ax.set_xlim(0, top * 1.05)
         ax.set_xlabel(axis_label)
         ax.tick_params(axis="y", length=0)
         thousands(ax.xaxis)

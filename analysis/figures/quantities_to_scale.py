@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import style
-from analysis.figures.common import FigureSpec, fact, register, start_figure, styled, thousands
+from analysis.figures.common import FigureSpec, fact, keep_inside, register, start_figure, styled, thousands, wrap
 from analysis.report import format_number, format_quantity
 
 SQUARE_METRES_PER_MU = 10_000 / 15   # unit conversion: 15 mu = 1 hectare
@@ -96,12 +96,13 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
         part = df[df["panel"] == panel].iloc[::-1]
         positions = np.arange(len(part))
         ax.barh(positions, part["value"], color=style.FACT_COLOUR, height=0.62)
-        ax.set_yticks(positions, part[f"label_{lang}"])
+        ax.set_yticks(positions, [wrap(fig, label, size.small_pt, 0.4) for label in part[f"label_{lang}"]])
         top = part["value"].max()
         for y, (_, row) in zip(positions, part.iterrows()):
-            ax.text(row["value"] + top * 0.015, y, format_quantity(row["value"], row["unit"], row["qualifier"], lang),
-                    va="center", ha="left", fontsize=size.small_pt)
-        ax.set_xlim(0, top * 1.32)
+            keep_inside(ax.text(row["value"] + top * 0.015, y,
+                                format_quantity(row["value"], row["unit"], row["qualifier"], lang),
+                                va="center", ha="left", fontsize=size.small_pt))
+        ax.set_xlim(0, top * 1.05)
         ax.set_xlabel(words["area_axis" if panel == "area" else "segments_axis"])
         thousands(ax.xaxis)
         ax.tick_params(axis="y", length=0)

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import style
+from analysis.figures.check import labels
 from analysis.figures.common import (
-    FigureSpec, SEASON_ASSUMPTIONS, SEASON_FACTS, illustrative, legend_below, legend_columns, register,
+    FigureSpec, SEASON_ASSUMPTIONS, SEASON_FACTS, illustrative, legend_below, keep_inside, legend_columns, register,
     start_figure, styled, thousands,
 )
 from analysis.report import format_number, format_quantity, format_share
@@ -71,19 +72,21 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     fig, size, words = start_figure("scenarios_poverty_line", df, lang, size)
     ax = fig.add_subplot()
     positions = np.arange(len(df))
-    ax.bar(positions, df["poverty_line_yuan"], width=0.72, color=style.LIGHT_COLOUR, label=words["line"])
+    lines = ax.bar(positions, df["poverty_line_yuan"], width=0.72, color=style.LIGHT_COLOUR, label=words["line"])
     ax.bar(positions, df["per_person_yuan"], width=0.5, color=style.ASSUMED_COLOUR, label=words["transfer"])
-    for x, (_, row) in zip(positions, df.iterrows()):
-        ax.text(x, row["per_person_yuan"] + df["poverty_line_yuan"].max() * 0.02,
-                words["bar_label"].format(amount=format_quantity(row["per_person_yuan"], "yuan", lang=lang, decimals=0),
-                                          share=format_share(row["share_of_poverty_line"], 1)),
-                ha="center", va="bottom", fontsize=size.small_pt)
-        ax.text(x, row["poverty_line_yuan"], format_number(row["poverty_line_yuan"]), ha="center", va="bottom",
-                fontsize=size.small_pt, color="#555555")
+    for x, line, (_, row) in zip(positions, lines, df.iterrows()):
+        label = ax.text(x, row["per_person_yuan"] + df["poverty_line_yuan"].max() * 0.02,
+                        words["bar_label"].format(amount=format_quantity(row["per_person_yuan"], "yuan", lang=lang,
+                                                                         decimals=0),
+                                                  share=format_share(row["share_of_poverty_line"], 1)),
+                        ha="center", va="bottom", fontsize=size.small_pt)
+        labels(label, line)  # the transfer's label sits inside the grey bar of its poverty line
+        keep_inside(ax.text(x, row["poverty_line_yuan"], format_number(row["poverty_line_yuan"]), ha="center",
+                            va="bottom", fontsize=size.small_pt, color="#555555"), "y")
     ax.set_xticks(positions, [words[p] for p in df["preset"]])
     ax.tick_params(axis="x", length=0)
     ax.set_ylabel(words["axis"])
-    ax.set_ylim(0, df["poverty_line_yuan"].max() * 1.12)
+    ax.set_ylim(0, df["poverty_line_yuan"].max() * 1.02)
     thousands(ax.yaxis)
     legend_below(fig, ax, legend_columns(fig, 2))
     return fig

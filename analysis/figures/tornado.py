@@ -58,11 +58,14 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
             "n": str(len(moving)), "n_flat": str(len(df) - len(moving)), "listing": listing, **case_values(df, lang)}
 
 
+HEIGHT = {"single-column": 1.4}  # a label of up to three lines per assumption
+
+
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     """Horizontal bars from the base output to the output at each assumption's low and high value."""
     moving = _moving(df).iloc[::-1]
-    fig, size, words = start_figure("tornado", df, lang, size)
+    fig, size, words = start_figure("tornado", df, lang, size, height_scale=HEIGHT)
     ax = fig.add_subplot()
     base = float(df["output_base"].iloc[0])
     positions = np.arange(len(moving))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import style
+from analysis.figures.check import labels
 from analysis.figures.common import (
     FigureSpec, data_module, fact_number, legend_columns, register, start_figure, styled, wrap,
 )
@@ -91,21 +92,19 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     col = {v: i for i, v in enumerate(villages["village_id"])}
     row = {k: -i for i, k in enumerate(industries["industry_id"])}
     marker_size = (size.font_pt * 1.3) ** 2
+    dots = {}
     for status, face, edge, marker in (("stated", style.BLUE, style.BLUE, "o"),
                                        ("unknown", "white", style.NEUTRAL_COLOUR, "o")):
         cells = df[df["status"] == status]
-        ax.scatter(cells["village_id"].map(col), cells["industry_id"].map(row), s=marker_size, c=face,
-                   edgecolors=edge, linewidths=size.line_width_pt, marker=marker, zorder=3)
+        dots[status] = ax.scatter(cells["village_id"].map(col), cells["industry_id"].map(row), s=marker_size, c=face,
+                                  edgecolors=edge, linewidths=size.line_width_pt, marker=marker, zorder=3)
+    shade = ax.axvspan(len(villages) - 1.5, len(villages) - 0.5, color="#F4F4F4", zorder=0)
     for cell in df[df["status"] == "unknown"].itertuples():
-        ax.text(col[cell.village_id], row[cell.industry_id], "?", ha="center", va="center",
-                fontsize=size.small_pt, color=style.NEUTRAL_COLOUR, zorder=4)
-    column_labels = []
-    for v in villages.itertuples():
-        label = words["village"].format(en=v.village_en, zh=v.village_zh) if v.is_named else \
-            words["unnamed"].format(**values)
-        column_labels.append(wrap(fig, label, size.small_pt, 0.5 / len(villages)))
-    ax.set_xticks(range(len(villages)), column_labels, fontsize=size.small_pt)
-    ax.xaxis.tick_top()
+        labels(ax.text(col[cell.village_id], row[cell.industry_id], "?", ha="center", va="center",
+                       fontsize=size.small_pt, color=style.NEUTRAL_COLOUR, zorder=4), dots["unknown"], shade)
+    column_labels = [words["village"].format(en=v.village_en, zh=v.village_zh) if v.is_named else
+                     words["unnamed"].format(**values) for v in villages.itertuples()]
+    _column_labels(fig, ax, column_labels, size)
     row_labels = [words["contract"].format(**values) if k == CONTRACT_INDUSTRY else
                   (f"{e} {z}" if lang == "en" else z)
                   for k, e, z in industries[["industry_id", "industry_en", "industry_zh"]].itertuples(index=False)]
@@ -116,7 +115,6 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     ax.set_ylim(-len(industries) + 0.5, 0.5)
     for x in range(len(villages)):
         ax.axvline(x, color=style.LIGHT_COLOUR, linewidth=0.5, zorder=1)
-    ax.axvspan(len(villages) - 1.5, len(villages) - 0.5, color="#F4F4F4", zorder=0)
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
     handles = [Line2D([], [], marker="o", linestyle="none", color=style.BLUE, label=words["stated"]),
@@ -124,6 +122,34 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
                       markeredgecolor=style.NEUTRAL_COLOUR, label=words["unknown"])]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), ncols=legend_columns(fig, 2))
     return fig
+
+
+STAGGER_BELOW_IN = 5.0  # figures narrower than this set the village names on two alternating rows
+
+
+def _column_labels(fig, ax, texts: list[str], size) -> None:
+    """The village names above their columns: as top tick labels, or on narrow figures on two
+    alternating rows (each name may then be as wide as two columns)."""
+    from matplotlib.transforms import blended_transform_factory, offset_copy
+
+    width_in = fig.get_size_inches()[0]
+    if width_in >= STAGGER_BELOW_IN:
+        ax.set_xticks(range(len(texts)), [wrap(fig, t, size.small_pt, 0.5 / len(texts)) for t in texts],
+                      fontsize=size.small_pt)
+        ax.xaxis.tick_top()
+        return
+    ax.set_xticks([])
+    wrapped = [wrap(fig, t, size.small_pt, 1.1 / len(texts)) for t in texts]
+    line_pt = size.small_pt * LINE_SPACING
+    lower = max(w.count("\n") + 1 for w in wrapped[::2]) * line_pt + size.small_pt * 0.4
+    base = blended_transform_factory(ax.transData, ax.transAxes)
+    for x, text in enumerate(wrapped):
+        offset = size.small_pt * 0.3 + (lower if x % 2 else 0.0)
+        ax.text(x, 1, text, ha="center", va="bottom", fontsize=size.small_pt, linespacing=LINE_SPACING,
+                transform=offset_copy(base, fig=fig, y=offset, units="points"))
+
+
+LINE_SPACING = 1.2
 
 
 SPEC = register(FigureSpec(

@@ -1,0 +1,100 @@
+"""Layout of every figure at every size in both languages: nothing collides, nothing leaves the canvas.
+
+The checker (analysis/figures/check.py) is tested first on figures broken on purpose, so a pass
+below means something.
+"""
+from __future__ import annotations
+
+import pytest
+
+from analysis import figures, style
+from analysis.figures import check
+
+pytestmark = pytest.mark.filterwarnings("error:Glyph.*missing", "error:constrained_layout not applied")
+
+
+def _plain_figure(size="single-column"):
+    preset = style.get_size(size)
+    with style.figure_style(preset):
+        fig = style.new_figure(preset)
+        ax = fig.add_subplot()
+    return fig, ax, preset
+
+
+# --- the checker finds what it should --------------------------------------------------------------
+def test_checker_finds_overlapping_texts_a_text_on_a_bar_and_a_text_off_the_canvas():
+    fig, ax, preset = _plain_figure()
+    with style.figure_style(preset):
+        bars = ax.barh([0, 1], [10, 5])
+        ax.set_xlim(0, 12)
+        ax.text(2, 0, "on the bar", va="center")           # a text over a bar it does not label
+        check.labels(ax.text(1, 1, "its label", va="center"), bars[1])  # declared: may sit on its bar
+        ax.text(11, 1.4, "first")
+        ax.text(11, 1.4, "second")                           # same place as "first"
+        fig.text(0.98, 0.5, "runs off the right edge")
+    found = check.collisions(fig, preset)
+    assert "text 'on the bar' overlaps patch Rectangle" in found
+    assert "text 'first' overlaps text 'second'" in found
+    assert [f for f in found if f.startswith("text 'runs off the right edge' falls outside the canvas (by ")]
+    assert not [f for f in found if "'its label' overlaps patch" in f]
+
+
+def test_checker_finds_a_legend_over_a_value_label_as_in_the_old_money_flow_figure():
+    """Before this check the single-column money-flow figure had its legend inside the axes, lower
+    right, over the value labels of the last two bars; put it back there and the check must fail."""
+    from matplotlib.patches import Patch
+
+    fig = figures.make_figure("contract_money_flow", "en", "single-column")
+    assert check.collisions(fig, "single-column") == []
+    fig = figures.make_figure("contract_money_flow", "en", "single-column")
+    ax = fig.axes[0]
+    with style.figure_style("single-column"):
+        revenue_million = figures.prepared("contract_money_flow")["top_yuan"].max() / 1e6  # 2.16
+        ax.set_xlim(0, revenue_million * 1.3)  # the old axis: 30% beyond the longest bar
+        ax.get_legend().remove()
+        handles = [Patch(facecolor=style.GREEN, label="Split stated in the article"),
+                   Patch(facecolor=style.GREEN, hatch=style.ASSUMED_HATCH, label="Split assumed (subsidy share)")]
+        ax.legend(handles=handles, loc="lower right")
+    found = check.collisions(fig, "single-column")
+    assert "text '0.228 million yuan' overlaps legend (Split stated in the art…, Split assumed (subsidy …)" in found
+
+
+def test_checker_follows_a_line_not_its_box():
+    """A diagonal line's box covers a corner text, the line itself does not touch it."""
+    fig, ax, preset = _plain_figure()
+    with style.figure_style(preset):
+        ax.plot([0, 1], [0, 1])
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.text(0.95, 0.05, "corner", ha="right", va="bottom")
+        ax.text(0.5, 0.5, "crossed", ha="center", va="center")
+    found = check.collisions(fig, preset)
+    assert found == ["text 'crossed' overlaps line"]
+
+
+def test_small_text_names_the_texts_below_the_minimum():
+    fig, ax, preset = _plain_figure()
+    with style.figure_style(preset):
+        ax.axis("off")
+        fig.text(0.1, 0.9, "tiny", fontsize=5)
+        fig.text(0.1, 0.8, "source", fontsize=6)
+        fig.text(0.1, 0.7, "fine", fontsize=7)
+    found = check.small_text(fig, 7.0, {"source": 6.0})
+    assert found == ["text 'tiny' is 5.00 pt, below 7 pt"]
+
+
+# --- every figure, every size, both languages ----------------------------------------------------------
+CASES = [(figure_id, size, lang) for figure_id in figures.FIGURES for size in style.SIZES for lang in style.LANGUAGES]
+
+
+def _marks(figure_id):
+    if figure_id == "governance":  # the organogram is redrawn as a tree (issue 11, item 5)
+        return [pytest.mark.xfail(reason="organogram: edges cross boxes until it is redrawn", strict=True)]
+    return []
+
+
+@pytest.mark.parametrize(("figure_id", "size", "lang"),
+                         [pytest.param(*case, marks=_marks(case[0]), id="-".join(case)) for case in CASES])
+def test_nothing_collides(figure_id, size, lang):
+    fig = figures.make_figure(figure_id, lang, size)
+    assert check.collisions(fig, size) == []
