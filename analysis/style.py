@@ -72,7 +72,11 @@ SEQUENTIAL_CMAP = "cividis"
 
 @dataclass(frozen=True)
 class SizePreset:
-    """A figure size: width and height in inches, font sizes in points, PNG resolution in dots per inch."""
+    """A figure size: width and height in inches, font sizes in points, PNG resolution in dots per inch.
+
+    ``font_pt``: axis labels and body text; ``title_pt``: the title; ``small_pt``: tick labels,
+    legends, value labels and the subtitle; ``source_pt``: the source line.
+    """
 
     name: str
     width_in: float
@@ -82,6 +86,7 @@ class SizePreset:
     small_pt: float
     line_width_pt: float
     png_dpi: float
+    source_pt: float
 
 
 # PNG resolution by medium (the PNG is width_in x png_dpi pixels wide; SVG and PDF are vector):
@@ -92,12 +97,16 @@ class SizePreset:
 SIZES: dict[str, SizePreset] = {
     preset.name: preset
     for preset in (
-        SizePreset("web", 8.0, 5.0, 10.0, 13.0, 8.5, 1.4, png_dpi=200),
-        SizePreset("single-column", 3.5, 3.0, 7.0, 8.5, 6.0, 0.8, png_dpi=300),
-        SizePreset("double-column", 7.2, 4.5, 8.0, 10.0, 7.0, 1.0, png_dpi=300),
-        SizePreset("slide", 13.333, 7.5, 16.0, 22.0, 13.0, 2.2, png_dpi=150),
+        SizePreset("web", 8.0, 5.0, 10.0, 13.0, 8.5, 1.4, png_dpi=200, source_pt=7.8),
+        SizePreset("single-column", 3.5, 3.0, 7.5, 9.0, 7.0, 0.8, png_dpi=300, source_pt=6.0),
+        SizePreset("double-column", 7.2, 4.5, 8.0, 10.0, 7.0, 1.0, png_dpi=300, source_pt=6.5),
+        SizePreset("slide", 13.333, 7.5, 16.0, 22.0, 13.0, 2.2, png_dpi=150, source_pt=12.0),
     )
 }
+# In print (the column sizes) no text is smaller than MIN_PRINT_PT but the source line (MIN_SOURCE_PT).
+PRINT_SIZES = ("single-column", "double-column")
+MIN_PRINT_PT = 7.0
+MIN_SOURCE_PT = 6.0
 DEFAULT_SIZE = "web"
 PNG_DPI = SIZES[DEFAULT_SIZE].png_dpi  # the PNG resolution of the default size (what the site shows)
 DEFAULT_LANG = "en"
@@ -409,14 +418,34 @@ def figure_style(size: str | SizePreset = DEFAULT_SIZE) -> Iterator[SizePreset]:
 
 
 def new_figure(size: SizePreset, height_scale: float = 1.0):
-    """A new Figure (no pyplot state) of *size*, constrained layout, Agg canvas."""
+    """A new :class:`HouseFigure` (no pyplot state) of *size*, constrained layout, Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(size.width_in, size.height_in * height_scale), layout="constrained")
+    fig = _figure_class()(figsize=(size.width_in, size.height_in * height_scale), layout="constrained")
+    fig.preset = size
     FigureCanvasAgg(fig)
     fig.set_layout_engine("constrained", h_pad=0.04, w_pad=0.04)
     return fig
+
+
+@functools.cache
+def _figure_class():
+    """:class:`HouseFigure`, defined on first use (matplotlib is imported only when a figure is made)."""
+    from matplotlib.figure import Figure
+
+    class HouseFigure(Figure):
+        """A Figure of the house style: it knows its size preset (``preset``) and the texts
+        :func:`frame_figure` drew (``frame_texts``: "title", "subtitle", "source")."""
+
+        preset: SizePreset | None = None
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.frame_texts = {}
+
+    HouseFigure.__module__ = __name__
+    HouseFigure.__qualname__ = "HouseFigure"
+    return HouseFigure
 
 
 # --- text wrapping and the frame (title, subtitle, source footer) -----------
@@ -476,22 +505,23 @@ def frame_figure(fig, size: SizePreset, title: str, subtitle: str = "", source: 
     usable_in = width_in - 2 * margin_in
     x = margin_in / width_in
     top_in = margin_in * 0.8
-    for text, pt, weight, colour in (
-        (title, size.title_pt, "normal", TEXT_COLOUR),
-        (subtitle, size.small_pt, "normal", "#444444"),
+    drawn = getattr(fig, "frame_texts", {})
+    for role, text, pt, weight, colour in (
+        ("title", title, size.title_pt, "normal", TEXT_COLOUR),
+        ("subtitle", subtitle, size.small_pt, "normal", "#444444"),
     ):
         if not text:
             continue
         lines = wrap_text(fig, text, pt, usable_in)
-        fig.text(x, 1 - top_in / height_in, "\n".join(lines), ha="left", va="top",
-                 fontsize=pt, fontweight=weight, color=colour, linespacing=1.25)
+        drawn[role] = fig.text(x, 1 - top_in / height_in, "\n".join(lines), ha="left", va="top",
+                               fontsize=pt, fontweight=weight, color=colour, linespacing=1.25)
         top_in += len(lines) * pt * 1.25 / 72 + pt * 0.35 / 72
     bottom_in = margin_in * 0.6
     if source:
-        lines = wrap_text(fig, source, size.small_pt * 0.92, usable_in)
-        fig.text(x, bottom_in / height_in, "\n".join(lines), ha="left", va="bottom",
-                 fontsize=size.small_pt * 0.92, color="#555555", linespacing=1.25)
-        bottom_in += len(lines) * size.small_pt * 0.92 * 1.25 / 72 + size.small_pt * 0.4 / 72
+        lines = wrap_text(fig, source, size.source_pt, usable_in)
+        drawn["source"] = fig.text(x, bottom_in / height_in, "\n".join(lines), ha="left", va="bottom",
+                                   fontsize=size.source_pt, color="#555555", linespacing=1.25)
+        bottom_in += len(lines) * size.source_pt * 1.25 / 72 + size.small_pt * 0.4 / 72
     top_in += size.font_pt * 0.3 / 72
     fig.get_layout_engine().set(
         rect=(0, bottom_in / height_in, 1, 1 - (top_in + bottom_in) / height_in)

@@ -77,10 +77,13 @@ def test_small_text_names_the_texts_below_the_minimum():
     with style.figure_style(preset):
         ax.axis("off")
         fig.text(0.1, 0.9, "tiny", fontsize=5)
-        fig.text(0.1, 0.8, "source", fontsize=6)
-        fig.text(0.1, 0.7, "fine", fontsize=7)
-    found = check.small_text(fig, 7.0, {"source": 6.0})
-    assert found == ["text 'tiny' is 5.00 pt, below 7 pt"]
+        fig.frame_texts["source"] = fig.text(0.1, 0.8, "source", fontsize=6)
+        fig.text(0.1, 0.7, "not the source", fontsize=6)
+        fig.text(0.1, 0.6, "fine", fontsize=7)
+        ax.legend(handles=ax.plot([], [], label="small legend"), fontsize=6.5)
+    found = check.small_text(fig, 7.0, 6.0)
+    assert found == ["text 'tiny' is 5.00 pt, below 7 pt", "text 'not the source' is 6.00 pt, below 7 pt",
+                     "text 'small legend' is 6.50 pt, below 7 pt"]
 
 
 # --- every figure, every size, both languages ----------------------------------------------------------
@@ -98,3 +101,11 @@ def _marks(figure_id):
 def test_nothing_collides(figure_id, size, lang):
     fig = figures.make_figure(figure_id, lang, size)
     assert check.collisions(fig, size) == []
+
+
+@pytest.mark.parametrize(("figure_id", "size", "lang"),
+                         [case for case in CASES if case[1] in style.PRINT_SIZES])
+def test_print_type_is_7_pt_at_least_and_the_source_line_6_pt(figure_id, size, lang):
+    fig = figures.make_figure(figure_id, lang, size)
+    assert fig.frame_texts["source"].get_fontsize() >= style.MIN_SOURCE_PT == 6.0
+    assert check.small_text(fig, style.MIN_PRINT_PT, style.MIN_SOURCE_PT) == []

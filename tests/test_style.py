@@ -21,8 +21,10 @@ def test_size_presets_have_the_column_widths_and_slide_shape():
     slide = style.SIZES["slide"]
     assert round(slide.width_in / slide.height_in, 3) == round(16 / 9, 3)  # 13.333 / 7.5 = 1.7777
     for preset in style.SIZES.values():
-        assert preset.small_pt >= 6  # nothing below 6 pt, legible in print
-        assert preset.small_pt < preset.font_pt < preset.title_pt
+        assert preset.source_pt >= style.MIN_SOURCE_PT  # the source line: 6 pt at least
+        assert preset.source_pt <= preset.small_pt < preset.font_pt < preset.title_pt
+    for name in style.PRINT_SIZES:  # in print no text below 7 pt but the source line
+        assert style.SIZES[name].small_pt >= style.MIN_PRINT_PT == 7.0
 
 
 @pytest.mark.parametrize(("size", "pixels"), [

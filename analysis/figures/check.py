@@ -192,19 +192,19 @@ def collisions(fig, size) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def small_text(fig, minimum_pt: float, exceptions: dict[str, float] | None = None) -> list[str]:
-    """Texts of *fig* set smaller than *minimum_pt* (legend texts included); *exceptions* maps a text
-    (e.g. the source line) to its own minimum."""
+def small_text(fig, minimum_pt: float, source_pt: float | None = None) -> list[str]:
+    """Texts of *fig* set smaller than *minimum_pt* (legend texts included); the source line of the
+    frame (``fig.frame_texts["source"]``) may be as small as *source_pt*."""
     from matplotlib.text import Text
 
-    exceptions = exceptions or {}
+    source = getattr(fig, "frame_texts", {}).get("source")
     found = []
     texts = drawn_texts(fig) + [t for legend in fig.legends + [ax.get_legend() for ax in fig.axes]
                                 if legend is not None for t in legend.get_texts()]
     for text in texts:
         if not isinstance(text, Text):
             continue
-        least = exceptions.get(text.get_text(), minimum_pt)
+        least = source_pt if text is source and source_pt is not None else minimum_pt
         if text.get_fontsize() < least - 1e-9:
             found.append(f"text {_short(text.get_text())!r} is {text.get_fontsize():.2f} pt, below {least:g} pt")
     return found

@@ -254,25 +254,38 @@ def fit(fig):
     screen_dpi = fig.dpi
     fig.dpi = matplotlib.rcParams["savefig.dpi"]
     try:
+        # the axes' lengths without their axis labels (a label longer than its axes would narrow them)
+        labels = [label for ax in fig.axes for label in (ax.xaxis.label, ax.yaxis.label) if label.get_in_layout()]
+        for label in labels:
+            label.set_in_layout(False)
         fig.draw_without_rendering()
-        renderer = fig.canvas.get_renderer()
-        changed = False
+        for label in labels:
+            label.set_in_layout(True)
         for ax in fig.axes:
-            changed |= _wrap_axis_labels(fig, ax)
-            changed |= _widen_for_texts(ax, renderer)
-        if changed:
+            _wrap_axis_labels(fig, ax)
+        for _ in range(FIT_PASSES):  # each change moves the layout a little: until nothing changes
             fig.draw_without_rendering()
-        for ax in fig.axes:
-            legend = ax.get_legend()
-            if legend is not None and getattr(legend, _BELOW, None) is not None:
-                _anchor_below(fig, ax, legend, renderer)
+            renderer = fig.canvas.get_renderer()
+            changed = False
+            for ax in fig.axes:
+                legend = ax.get_legend()
+                if legend is not None and getattr(legend, _BELOW, None) is not None:
+                    changed |= _anchor_below(fig, ax, legend, renderer)
+                changed |= _widen_for_texts(ax, renderer)
+                changed |= _wrap_axis_labels(fig, ax)
+            if not changed:
+                break
     finally:
         fig.dpi = screen_dpi
     return fig
 
 
+FIT_PASSES = 3
+
+
 def _wrap_axis_labels(fig, ax) -> bool:
-    """Wrap each axis label of *ax* that is longer than the axes to the axes' length; True if one was."""
+    """Wrap each axis label of *ax* that is longer than the axes (as laid out) to the axes' length;
+    True if one was."""
     changed = False
     box = ax.get_position()
     width_in, height_in = fig.get_size_inches()
@@ -358,15 +371,20 @@ def legend_below(fig, ax, ncols: int, handles=None, **kwargs):
 LEGEND_GAP_PT = 4.0  # between the axis label and a legend below it
 
 
-def _anchor_below(fig, ax, legend, renderer) -> None:
-    """Anchor *legend* (of :func:`legend_below`) under what *ax* draws below itself, as measured."""
+def _anchor_below(fig, ax, legend, renderer) -> bool:
+    """Anchor *legend* (of :func:`legend_below`) under what *ax* draws below itself, as measured;
+    True if it moved by more than a tenth of a point."""
     from matplotlib.transforms import offset_copy
 
     axes_box = ax.get_window_extent(renderer)
-    parts = [ax.xaxis.get_tightbbox(renderer)]
-    bottom = min([axes_box.y0] + [b.y0 for b in parts if b is not None])
-    offset_pt = (axes_box.y0 - bottom) * 72 / fig.dpi + getattr(legend, _BELOW)
+    below = ax.xaxis.get_tightbbox(renderer)
+    bottom = min(axes_box.y0, below.y0) if below is not None else axes_box.y0
+    offset_pt = round((axes_box.y0 - bottom) * 72 / fig.dpi + getattr(legend, _BELOW), 1)
+    if abs(offset_pt - getattr(legend, "_dasuhe_offset_pt", -1.0)) < 0.1:
+        return False
+    legend._dasuhe_offset_pt = offset_pt
     legend.set_bbox_to_anchor((0, 0), transform=offset_copy(ax.transAxes, fig=fig, y=-offset_pt, units="points"))
+    return True
 
 
 def thousands(axis, nbins: int | None = None) -> None:

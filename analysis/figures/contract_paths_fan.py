@@ -63,10 +63,13 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
             "illustrative": illustrative(SEASON_ASSUMPTIONS, lang), **case_values(df, lang)}
 
 
+HEIGHT = {"single-column": 1.5}  # a four-row legend below the axes
+
+
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     """Fan chart of cumulative poor-household subsidies (5–95% and 25–75% bands, median) by contract year."""
-    fig, size, words = start_figure("contract_paths_fan", df, lang, size)
+    fig, size, words = start_figure("contract_paths_fan", df, lang, size, height_scale=HEIGHT)
     divisor, unit = money_axis(lang)
     ax = fig.add_subplot()
     column = "cumulative_households_yuan"

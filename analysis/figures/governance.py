@@ -140,7 +140,7 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     depths = _tree_layout(df)
     depth_max = max(d for d, _ in depths.values())
     column_width = 1.0 / (depth_max + 1)
-    font = size.small_pt * 0.9
+    font = size.small_pt
     labels = {node.node_id: wrap(fig, _governance_label(node, words, values, lang), font, column_width * 0.88)
               for node in df.itertuples()}
     layout = _tree_layout(df, {k: label.count("\n") + 1.6 for k, label in labels.items()})

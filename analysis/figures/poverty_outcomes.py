@@ -6,7 +6,7 @@ import math
 import pandas as pd
 
 from analysis import style
-from analysis.figures.common import FigureSpec, fact_number, fact_text, register, start_figure, styled
+from analysis.figures.common import FigureSpec, fact_number, fact_text, register, start_figure, styled, wrap
 from analysis.report import format_number, format_quantity, format_share
 
 TEXT = {
@@ -80,8 +80,8 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     ax.set_ylim(-0.3, rows + 0.1)
     ax.set_aspect("equal")
     ax.axis("off")
-    handles = [Patch(facecolor=colours[0], label=words["out_of_poverty"].format(**values)),
-               Patch(facecolor=colours[1], label=words["remaining"].format(**values))]
+    handles = [Patch(facecolor=colour, label=wrap(fig, words[key].format(**values), size.font_pt, 0.85))
+               for colour, key in zip(colours, ("out_of_poverty", "remaining"))]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), ncols=1,
               fontsize=size.font_pt, handlelength=1.2, borderaxespad=0.2)
     return fig

@@ -79,12 +79,15 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
             "share": format_share(fact_number("profit_share_villages"))}
 
 
+HEIGHT = {"web": 1.1, "single-column": 1.45, "double-column": 1.1, "slide": 1.1}
+
+
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web"):
     """Dot matrix: industries (rows) × villages (columns); the unnamed villages marked 'not stated'."""
     from matplotlib.lines import Line2D
 
-    fig, size, words = start_figure("villages_industries", df, lang, size, height_scale=1.1)
+    fig, size, words = start_figure("villages_industries", df, lang, size, height_scale=HEIGHT)
     values = text_values(df, lang)
     villages = df.drop_duplicates("village_id")
     industries = df.drop_duplicates("industry_id")
