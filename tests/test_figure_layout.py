@@ -104,6 +104,14 @@ def test_nothing_collides(figure_id, size, lang):
 
 
 @pytest.mark.parametrize(("figure_id", "size", "lang"),
+                         [pytest.param(*case, marks=_marks(case[0]), id="-".join(case))
+                          for case in CASES if case[1] in style.PRINT_SIZES])
+def test_nothing_collides_without_chrome(figure_id, size, lang):
+    fig = figures.make_figure(figure_id, lang, size, chrome="none")
+    assert check.collisions(fig, size) == []
+
+
+@pytest.mark.parametrize(("figure_id", "size", "lang"),
                          [case for case in CASES if case[1] in style.PRINT_SIZES])
 def test_print_type_is_7_pt_at_least_and_the_source_line_6_pt(figure_id, size, lang):
     fig = figures.make_figure(figure_id, lang, size)

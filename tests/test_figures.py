@@ -309,6 +309,7 @@ def test_export_writes_files_csv_and_a_manifest_covering_every_figure(tmp_path):
     written = figures.export_figures(["poverty_outcomes"], ["png"], ["single-column"], ["zh"], tmp_path)
     names = sorted(str(p.relative_to(tmp_path)) for p in written)
     assert names == ["manifest.json", "poverty_outcomes/poverty_outcomes.csv",
+                     "poverty_outcomes/poverty_outcomes_caption_en.txt", "poverty_outcomes/poverty_outcomes_caption_zh.txt",
                      "poverty_outcomes/poverty_outcomes_zh_single-column.png"]
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     entries = {entry["id"]: entry for entry in manifest["figures"]}
@@ -319,6 +320,10 @@ def test_export_writes_files_csv_and_a_manifest_covering_every_figure(tmp_path):
         assert entry["prepare"] == f"analysis.figures.{entry['id']}.prepare"
         assert entry["data_csv"] == f"{entry['id']}/{entry['id']}.csv"
     assert entries["poverty_outcomes"]["files"] == ["poverty_outcomes/poverty_outcomes_zh_single-column.png"]
+    assert entries["poverty_outcomes"]["files_nochrome"] == []
+    assert entries["poverty_outcomes"]["caption_file_zh"] == "poverty_outcomes/poverty_outcomes_caption_zh.txt"
+    caption_zh = (tmp_path / "poverty_outcomes" / "poverty_outcomes_caption_zh.txt").read_text(encoding="utf-8")
+    assert caption_zh == entries["poverty_outcomes"]["caption_text_zh"] + "\n"
     assert entries["poverty_outcomes"]["facts"] == ["households_out_of_poverty_2017", "outcome_year",
                                                     "poor_households_registered", "poor_persons_registered"]
     assert entries["governance"]["files"] == []
@@ -339,6 +344,8 @@ def test_rendering_twice_in_separate_processes_gives_identical_bytes(tmp_path):
         outputs.append({p.relative_to(tmp_path / run): p.read_bytes() for p in (tmp_path / run).rglob("*")
                         if p.is_file()})
     assert sorted(map(str, outputs[0])) == ["contract_money_flow/contract_money_flow.csv",
+                                            "contract_money_flow/contract_money_flow_caption_en.txt",
+                                            "contract_money_flow/contract_money_flow_caption_zh.txt",
                                             "contract_money_flow/contract_money_flow_zh_single-column.pdf",
                                             "contract_money_flow/contract_money_flow_zh_single-column.png",
                                             "contract_money_flow/contract_money_flow_zh_single-column.svg",
@@ -356,6 +363,7 @@ CHOICES = ", ".join(FIGURE_IDS)
     (["--size", "huge"], "error: size 'huge': unknown size preset, choose one of web, single-column, double-column, slide"),
     (["--lang", "fr"], "error: lang 'fr': unknown language, choose one of en, zh"),
     (["--jobs", "0"], "error: --jobs=0: must be >= 1"),
+    (["--chrome", "some"], "error: chrome 'some': unknown chrome, choose one of full, none"),
     (["--colour"], "error: python -m analysis figures: unrecognized arguments: --colour"),
 ])
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, args, message):
@@ -364,6 +372,45 @@ def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, args, me
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
     assert not out.exists()
+
+
+def test_caption_text_is_title_subtitle_caption_and_source_as_sentences():
+    df = figures.prepared("poverty_outcomes")
+    en = figures.figure_text("poverty_outcomes", df, "en")
+    source = figures.figure_source("poverty_outcomes", df, "en")
+    # the title and subtitle get a full stop, the caption has its own, the source line gets one
+    assert figures.caption_text("poverty_outcomes", df, "en") == \
+        f"{en['title']}. {en['subtitle']}. {en['caption']} {source}."
+    assert figures.caption_text("poverty_outcomes", df, "en").startswith(
+        "113 of 243 registered poor households were out of poverty by the end of 2017. One square per registered "
+        "poor household (690 registered poor persons); ")
+    zh = figures.figure_text("poverty_outcomes", df, "zh")
+    assert figures.caption_text("poverty_outcomes", df, "zh") == \
+        f"{zh['title']}。{zh['subtitle']}。{zh['caption']}{figures.figure_source('poverty_outcomes', df, 'zh')}。"
+
+
+def test_chrome_none_leaves_title_subtitle_and_source_out_and_the_plot_grows():
+    full = figures.make_figure("tornado", "en", "single-column")
+    bare = figures.make_figure("tornado", "en", "single-column", chrome="none")
+    assert set(full.frame_texts) == {"title", "subtitle", "source"} and bare.frame_texts == {}
+    assert [t.get_text() for t in bare.texts] == []
+    assert list(full.get_size_inches()) == list(bare.get_size_inches())
+    with style.figure_style("single-column"):
+        style.render_formats(full, [])
+        style.render_formats(bare, [])
+    assert bare.axes[0].get_position().height > full.axes[0].get_position().height * 1.3
+
+
+def test_export_without_chrome_writes_nochrome_files_and_lists_them(tmp_path):
+    written = figures.export_figures(["tornado"], ["svg"], ["double-column"], ["en"], tmp_path, chrome="none")
+    names = sorted(str(p.relative_to(tmp_path)) for p in written)
+    assert names == ["manifest.json", "tornado/tornado.csv", "tornado/tornado_caption_en.txt",
+                     "tornado/tornado_caption_zh.txt", "tornado/tornado_en_double-column_nochrome.svg"]
+    entry = next(e for e in json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["figures"]
+                 if e["id"] == "tornado")
+    assert entry["files"] == [] and entry["files_nochrome"] == ["tornado/tornado_en_double-column_nochrome.svg"]
+    svg = (tmp_path / "tornado" / "tornado_en_double-column_nochrome.svg").read_text(encoding="utf-8")
+    assert "Which assumptions move" not in svg and "Source:" not in svg and "Farm-gate price" in svg
 
 
 @pytest.mark.slow

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from analysis.figures import common
 from analysis.figures.common import (  # the public interface (__all__)
-    CASE_WORDS, CASES, FIGURES, FigureSpec, check_figure_id, figure_caption, figure_source, figure_text, find_case,
-    make_figure, prepared,
+    CASE_WORDS, CASES, CHROMES, FIGURES, FigureSpec, caption_text, check_chrome, check_figure_id, figure_caption,
+    figure_source, figure_text, find_case, make_figure, prepared,
 )
 
 # the figure modules, in the order of the registry (each registers itself on import)
@@ -35,7 +35,8 @@ from analysis.figures import villages_industries  # noqa: E402,F401  isort: skip
 from analysis.figures import governance  # noqa: E402,F401  isort: skip
 
 from analysis.figures.export import (  # noqa: E402,F401
-    DEFAULT_JOBS, check_export_arguments, configure_figures, data_filename, export_figures, figure_filename,
+    DEFAULT_JOBS, caption_filename, check_export_arguments, configure_figures, data_filename, export_figures,
+    figure_filename,
     manifest_entry, render_one, run_figures, write_manifest,
 )
 from analysis.figures.montecarlo_distribution import MC_DRAWS, montecarlo_frame  # noqa: E402,F401
@@ -43,7 +44,7 @@ from analysis.figures.montecarlo_distribution import MC_DRAWS, montecarlo_frame 
 PARAMETRISED = common.parametrised()  # figures whose prepare takes model parameters
 
 __all__ = [
-    "CASES", "CASE_WORDS", "DEFAULT_JOBS", "FIGURES", "FigureSpec", "MC_DRAWS", "PARAMETRISED", "check_export_arguments",
+    "CASES", "CASE_WORDS", "CHROMES", "DEFAULT_JOBS", "caption_filename", "caption_text", "check_chrome", "FIGURES", "FigureSpec", "MC_DRAWS", "PARAMETRISED", "check_export_arguments",
     "check_figure_id", "configure_figures", "data_filename", "export_figures", "figure_caption", "figure_filename",
     "figure_source", "figure_text", "find_case", "make_figure", "manifest_entry", "montecarlo_frame", "prepared",
     "render_one", "run_figures", "write_manifest",

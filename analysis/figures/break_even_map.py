@@ -93,12 +93,12 @@ HEIGHT = {"single-column": 1.7}  # a heat map, its colour bar and a three-row le
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Heat map of the transfer per person over price × yield, break-even contour, base case and ranges."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    fig, size, words = start_figure("break_even_map", df, lang, size, height_scale=HEIGHT)
+    fig, size, words = start_figure("break_even_map", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     grid = df[df["kind"] == "grid"]
     prices = np.sort(grid["price_yuan_per_kg"].unique())
     yields = np.sort(grid["yield_kg_per_segment"].unique())

@@ -90,14 +90,27 @@ def prepared(figure_id: str, p=None) -> pd.DataFrame:
     return prepare(p)
 
 
-def make_figure(figure_id: str, lang: str = style.DEFAULT_LANG, size: str = style.DEFAULT_SIZE, df=None, p=None):
+def make_figure(figure_id: str, lang: str = style.DEFAULT_LANG, size: str = style.DEFAULT_SIZE, df=None, p=None,
+                chrome: str = "full"):
     """Prepare (unless *df* is given; for parameters *p* if given) and draw one figure in the
-    house style; return the Figure."""
+    house style; return the Figure. *chrome* "none" draws it without title, subtitle and source
+    line (their text: :func:`caption_text`)."""
     spec = FIGURES[check_figure_id(figure_id)]
     style.check_lang(lang)
+    check_chrome(chrome)
     preset = style.get_size(size)
     frame = prepared(figure_id, p) if df is None else df
-    return spec.draw(frame, lang=lang, size=preset)  # every draw is @styled: it sets the house style
+    return spec.draw(frame, lang=lang, size=preset, chrome=chrome)  # every draw is @styled: it sets the house style
+
+
+CHROMES = ("full", "none")  # with title, subtitle and source line in the figure, or without
+
+
+def check_chrome(chrome: str) -> str:
+    """Return *chrome* if it is one of :data:`CHROMES`; ParameterError otherwise."""
+    if chrome not in CHROMES:
+        raise ParameterError(f"chrome {chrome!r}: unknown chrome, choose one of {', '.join(CHROMES)}")
+    return chrome
 
 
 # --- shared data access -------------------------------------------------------------
@@ -192,6 +205,21 @@ def figure_source(figure_id: str, df: pd.DataFrame, lang: str) -> str:
     )
 
 
+_STOPS = {"en": (".?!", ". "), "zh": ("。？！", "。")}
+
+
+def caption_text(figure_id: str, df: pd.DataFrame, lang: str) -> str:
+    """The caption of a figure drawn without chrome, ready to paste: title, subtitle, caption and
+    source line as sentences, e.g. "Title. Subtitle. Caption. Source: ...".
+    """
+    text = figure_text(figure_id, df, lang)
+    stops, stop = _STOPS[style.check_lang(lang)]
+    parts = [text["title"], text["subtitle"], text["caption"], figure_source(figure_id, df, lang)]
+    sentences = [part.strip() if part.strip()[-1] in stops else part.strip() + stop.strip()
+                 for part in parts if part.strip()]
+    return (" " if lang == "en" else "").join(sentences)
+
+
 def figure_caption(figure_id: str, lang: str = "en", df=None, p=None):
     """A figure's caption with its numbers filled from the figure's data, as Markdown.
 
@@ -204,17 +232,23 @@ def figure_caption(figure_id: str, lang: str = "en", df=None, p=None):
 
 
 # --- drawing helpers --------------------------------------------------------------------
-def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale: float | dict[str, float] = 1.0):
+def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale: float | dict[str, float] = 1.0,
+                 chrome: str = "full"):
     """Open a framed figure: returns (fig, size preset, words of the figure in *lang*).
 
     *height_scale* makes the figure taller than its size preset (a factor, or a factor per
     preset name, 1 for the presets not named): for figures whose labels need the room.
+    *chrome* "none" leaves the title, subtitle and source line out (the plot takes their room):
+    for a paper whose caption carries them (:func:`caption_text`).
     """
     preset = size if isinstance(size, style.SizePreset) else style.get_size(size)
     scale = height_scale.get(preset.name, 1.0) if isinstance(height_scale, dict) else height_scale
     fig = style.new_figure(preset, scale)
-    text = figure_text(figure_id, df, lang)
-    style.frame_figure(fig, preset, text["title"], text["subtitle"], figure_source(figure_id, df, lang))
+    if check_chrome(chrome) == "full":
+        text = figure_text(figure_id, df, lang)
+        style.frame_figure(fig, preset, text["title"], text["subtitle"], figure_source(figure_id, df, lang))
+    else:
+        style.frame_figure(fig, preset, "")
     words = dict(FIGURES[figure_id].text[lang])
     return fig, preset, words
 
@@ -223,10 +257,11 @@ def styled(draw):
     """Run a figure's ``draw`` inside the house style (so it can be called on its own), then :func:`fit` it."""
 
     @functools.wraps(draw)
-    def wrapper(df: pd.DataFrame, lang: str = style.DEFAULT_LANG, size=style.DEFAULT_SIZE):
+    def wrapper(df: pd.DataFrame, lang: str = style.DEFAULT_LANG, size=style.DEFAULT_SIZE, chrome: str = "full"):
         style.check_lang(lang)
+        check_chrome(chrome)
         with style.figure_style(size) as preset:
-            return fit(draw(df, lang, preset))
+            return fit(draw(df, lang, preset, chrome))
 
     return wrapper
 

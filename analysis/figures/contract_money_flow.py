@@ -87,11 +87,11 @@ HEIGHT = {"single-column": 1.5}  # seven two-line labels
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Waterfall: revenue → costs → profit → enterprise / villages → subsidies and public welfare."""
     from matplotlib.patches import Patch
 
-    fig, size, words = start_figure("contract_money_flow", df, lang, size, height_scale=HEIGHT)
+    fig, size, words = start_figure("contract_money_flow", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     values = text_values(df, lang)
     divisor, unit = money_axis(lang)
     ax = fig.add_subplot()

@@ -67,9 +67,9 @@ HEIGHT = {"single-column": 1.5}  # a four-row legend below the axes
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Fan chart of cumulative poor-household subsidies (5–95% and 25–75% bands, median) by contract year."""
-    fig, size, words = start_figure("contract_paths_fan", df, lang, size, height_scale=HEIGHT)
+    fig, size, words = start_figure("contract_paths_fan", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     divisor, unit = money_axis(lang)
     ax = fig.add_subplot()
     column = "cumulative_households_yuan"

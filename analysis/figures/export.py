@@ -5,6 +5,9 @@ File layout written by the export (``OUT`` defaults to ``figures/``)::
     OUT/manifest.json
     OUT/<id>/<id>.csv                    the plotted data
     OUT/<id>/<id>_<lang>_<size>.<ext>    e.g. figures/tornado/tornado_zh_slide.pdf
+    OUT/<id>/<id>_<lang>_<size>_nochrome.<ext>
+                                         drawn with --chrome none: no title, subtitle, source line
+    OUT/<id>/<id>_caption_<lang>.txt     their text as a caption to paste (both languages)
 """
 from __future__ import annotations
 
@@ -15,15 +18,26 @@ from pathlib import Path
 
 from analysis import paths, style
 from analysis.errors import AnalysisError, ParameterError
-from analysis.figures.common import FIGURES, check_figure_id, figure_source, figure_text, make_figure, prepared
+from analysis.figures.common import (
+    CHROMES, FIGURES, caption_text, check_chrome, check_figure_id, figure_source, figure_text, make_figure, prepared,
+)
 from analysis.io import frame_to_csv, write_bytes, write_text  # frame_to_csv: the plotted frames' CSV text
 
 DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
 
 
-def figure_filename(figure_id: str, lang: str, size: str, fmt: str) -> str:
-    """``<id>/<id>_<lang>_<size>.<ext>`` relative to the output folder."""
-    return f"{figure_id}/{figure_id}_{lang}_{size}.{fmt}"
+NOCHROME_SUFFIX = "_nochrome"
+
+
+def figure_filename(figure_id: str, lang: str, size: str, fmt: str, chrome: str = "full") -> str:
+    """``<id>/<id>_<lang>_<size>.<ext>`` relative to the output folder (``..._nochrome.<ext>`` without chrome)."""
+    suffix = NOCHROME_SUFFIX if check_chrome(chrome) == "none" else ""
+    return f"{figure_id}/{figure_id}_{lang}_{size}{suffix}.{fmt}"
+
+
+def caption_filename(figure_id: str, lang: str) -> str:
+    """``<id>/<id>_caption_<lang>.txt`` relative to the output folder: the caption of the figure without chrome."""
+    return f"{figure_id}/{figure_id}_caption_{lang}.txt"
 
 
 def data_filename(figure_id: str) -> str:
@@ -59,11 +73,15 @@ def manifest_entry(figure_id: str, out_dir: Path) -> dict:
         text = figure_text(figure_id, df, lang)
         entry.update({f"title_{lang}": text["title"], f"subtitle_{lang}": text["subtitle"],
                       f"caption_{lang}": text["caption"], f"alt_{lang}": text["alt"],
-                      f"source_{lang}": figure_source(figure_id, df, lang)})
-    pattern = re.compile(rf"^{re.escape(figure_id)}_({'|'.join(style.LANGUAGES)})_({'|'.join(map(re.escape, style.SIZES))})\.({'|'.join(style.FORMATS)})$")
+                      f"source_{lang}": figure_source(figure_id, df, lang),
+                      f"caption_text_{lang}": caption_text(figure_id, df, lang),
+                      f"caption_file_{lang}": caption_filename(figure_id, lang)})
     folder = out_dir / figure_id
-    found = sorted(p.name for p in folder.iterdir() if pattern.match(p.name)) if folder.is_dir() else []
-    entry["files"] = [f"{figure_id}/{name}" for name in found]
+    names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    for key, suffix in (("files", ""), ("files_nochrome", NOCHROME_SUFFIX)):
+        pattern = re.compile(rf"^{re.escape(figure_id)}_({'|'.join(style.LANGUAGES)})_"
+                             rf"({'|'.join(map(re.escape, style.SIZES))}){suffix}\.({'|'.join(style.FORMATS)})$")
+        entry[key] = [f"{figure_id}/{name}" for name in names if pattern.match(name)]
     return entry
 
 
@@ -71,15 +89,17 @@ def write_manifest(out_dir: Path) -> Path:
     """Write ``manifest.json`` for every registered figure (files as found in *out_dir*), atomically."""
     target = out_dir / paths.FIGURE_MANIFEST.name
     entries = [manifest_entry(figure_id, out_dir) for figure_id in FIGURES]
-    manifest = {"figures": entries, "layout": "<id>/<id>_<lang>_<size>.<ext>; data: <id>/<id>.csv",
+    manifest = {"figures": entries, "layout": "<id>/<id>_<lang>_<size>.<ext> (without chrome: "
+                "<id>/<id>_<lang>_<size>_nochrome.<ext>); data: <id>/<id>.csv; caption: <id>/<id>_caption_<lang>.txt",
                 "languages": list(style.LANGUAGES), "sizes": list(style.SIZES), "formats": list(style.FORMATS),
                 "png_dpi": {name: preset.png_dpi for name, preset in style.SIZES.items()}}
     write_text(target, json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return target
 
 
-def check_export_arguments(ids=None, formats=None, sizes=None, langs=None) -> tuple[list, list, list, list]:
+def check_export_arguments(ids=None, formats=None, sizes=None, langs=None, chrome="full") -> tuple[list, list, list, list]:
     """Validate every argument before anything is drawn; ParameterError (one line) on the first bad one."""
+    check_chrome(chrome)
     ids = _split_list(ids or ["all"], check_figure_id, "--only", list(FIGURES))
     formats = _split_list(formats or ["all"], style.check_format, "--format", list(style.FORMATS))
     sizes = _split_list(sizes or [style.DEFAULT_SIZE], lambda s: style.get_size(s).name, "--size", list(style.SIZES))
@@ -87,9 +107,9 @@ def check_export_arguments(ids=None, formats=None, sizes=None, langs=None) -> tu
     return ids, formats, sizes, langs
 
 
-def render_one(figure_id: str, lang: str, size: str, formats: list[str]) -> dict[str, bytes]:
+def render_one(figure_id: str, lang: str, size: str, formats: list[str], chrome: str = "full") -> dict[str, bytes]:
     """Draw one figure once and render it in each format (laid out once): ``{fmt: bytes}``."""
-    fig = make_figure(figure_id, lang, size, df=prepared(figure_id))
+    fig = make_figure(figure_id, lang, size, df=prepared(figure_id), chrome=chrome)
     with style.figure_style(size):
         try:
             return style.render_formats(fig, formats)
@@ -98,23 +118,29 @@ def render_one(figure_id: str, lang: str, size: str, formats: list[str]) -> dict
 
 
 def _render_job(job):
-    figure_id, lang, size, formats = job
-    return job, render_one(figure_id, lang, size, formats)
+    figure_id, lang, size, formats, chrome = job
+    return job, render_one(figure_id, lang, size, formats, chrome)
 
 
 def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path | str | None = None,
-                   jobs: int = 1) -> list[Path]:
-    """Write figures, their CSVs and the manifest into *out_dir* (default ``figures/``); return the paths.
+                   jobs: int = 1, chrome: str = "full") -> list[Path]:
+    """Write figures, their CSVs, caption texts and the manifest into *out_dir* (default ``figures/``);
+    return the paths.
 
     Every argument is checked first (ParameterError, nothing written). Figures are rendered in
     memory and each file is written atomically; *jobs* > 1 renders in that many processes.
+    *chrome* "none" draws the figures without title, subtitle and source line, into files named
+    ``..._nochrome.<ext>``; the caption files hold that text either way.
     """
-    ids, formats, sizes, langs = check_export_arguments(ids, formats, sizes, langs)
+    ids, formats, sizes, langs = check_export_arguments(ids, formats, sizes, langs, chrome)
     out = Path(out_dir) if out_dir is not None else paths.FIGURES_DIR
     written: list[Path] = []
     for figure_id in ids:
-        written.append(write_text(out / data_filename(figure_id), frame_to_csv(prepared(figure_id))))
-    work = [(figure_id, lang, size, tuple(formats)) for figure_id in ids for lang in langs for size in sizes]
+        df = prepared(figure_id)
+        written.append(write_text(out / data_filename(figure_id), frame_to_csv(df)))
+        for lang in style.LANGUAGES:
+            written.append(write_text(out / caption_filename(figure_id, lang), caption_text(figure_id, df, lang) + "\n"))
+    work = [(figure_id, lang, size, tuple(formats), chrome) for figure_id in ids for lang in langs for size in sizes]
     style.prepare_rendering(formats)  # fonts and backends once, before render processes start (forked ones inherit them)
     if jobs > 1 and len(work) > 1:
         import concurrent.futures
@@ -129,9 +155,9 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
             results = list(pool.map(_render_job, work))
     else:
         results = [_render_job(job) for job in work]
-    for (figure_id, lang, size, _), rendered in results:
+    for (figure_id, lang, size, _, _), rendered in results:
         for fmt, data in rendered.items():
-            written.append(write_bytes(out / figure_filename(figure_id, lang, size, fmt), data))
+            written.append(write_bytes(out / figure_filename(figure_id, lang, size, fmt, chrome), data))
     written.append(write_manifest(out))
     return written
 
@@ -145,6 +171,10 @@ def configure_figures(parser) -> None:
     parser.add_argument("--lang", action="append", metavar="LANG",
                         help=f"languages ({', '.join(style.LANGUAGES)} or all; default {style.DEFAULT_LANG})")
     parser.add_argument("--only", nargs="+", metavar="ID", help="figure ids (default: every figure)")
+    parser.add_argument("--chrome", default="full", metavar="|".join(CHROMES),
+                        help="full (default): title, subtitle and source line in the figure; none: left out "
+                             "(files <id>_<lang>_<size>_nochrome.<ext>), for a caption that carries them: "
+                             "<id>/<id>_caption_<lang>.txt and the manifest hold its text")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default figures/)")
     parser.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
                         help=f"processes to render with (default {DEFAULT_JOBS}, the CPU count)")
@@ -154,8 +184,9 @@ def run_figures(args) -> int:
     """Export the figures; print one line per figure written and the manifest path."""
     if args.jobs < 1:
         raise ParameterError(f"--jobs={args.jobs}: must be >= 1")
-    ids, formats, sizes, langs = check_export_arguments(args.only, args.format, args.size, args.lang)
-    written = export_figures(ids, formats, sizes, langs, args.out, jobs=args.jobs)
+    ids, formats, sizes, langs = check_export_arguments(args.only, args.format, args.size, args.lang, args.chrome)
+    written = export_figures(ids, formats, sizes, langs, args.out, jobs=args.jobs, chrome=args.chrome)
     print(f"wrote {len(written)} files ({len(ids)} figures × {len(langs)} languages × {len(sizes)} sizes × "
-          f"{len(formats)} formats, CSVs and the manifest) into {written[-1].parent}")
+          f"{len(formats)} formats{'' if args.chrome == 'full' else ' without chrome'}, CSVs, captions and the "
+          f"manifest) into {written[-1].parent}")
     return 0

@@ -129,12 +129,12 @@ def _tree_layout(df: pd.DataFrame, heights: dict[str, float] | None = None) -> d
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Left-to-right tree of the campaign's bodies, coloured by kind; dashed links are implied."""
     from matplotlib.lines import Line2D
 
     preset = size if isinstance(size, style.SizePreset) else style.get_size(size)
-    fig, size, words = start_figure("governance", df, lang, preset, height_scale=GOVERNANCE_HEIGHT.get(preset.name, 1.35))
+    fig, size, words = start_figure("governance", df, lang, preset, height_scale=GOVERNANCE_HEIGHT.get(preset.name, 1.35), chrome=chrome)
     values = text_values(df, lang)
     values["village_zh"] = {n.node_id: n.name_zh for n in df.itertuples() if n.kind == "village"}
     depths = _tree_layout(df)

@@ -79,9 +79,9 @@ HEIGHT = {"single-column": 1.35}  # two panels of wrapped labels
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Bars of income per registered poor household by channel; the cooperative case in its own panel."""
-    fig, size, words = start_figure("income_channels", df, lang, size, height_scale=HEIGHT)
+    fig, size, words = start_figure("income_channels", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     averaged = df[df["channel"] != CASE_CHANNEL].iloc[::-1]
     case = df[df["channel"] == CASE_CHANNEL]
     axes = fig.subplots(2, 1, gridspec_kw={"height_ratios": [len(averaged), max(len(case), 1) * 1.2]})

@@ -100,9 +100,9 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Histogram of the per-person transfer with threshold lines and their probabilities."""
-    fig, size, words = start_figure("montecarlo_distribution", df, lang, size)
+    fig, size, words = start_figure("montecarlo_distribution", df, lang, size, chrome=chrome)
     ax = fig.add_subplot()
     bins = df[df["kind"] == "bin"]
     ax.bar(bins["start_yuan"], bins["share_of_draws"], width=bins["end_yuan"] - bins["start_yuan"], align="edge",

@@ -56,12 +56,12 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Waffle chart: one square per registered poor household, coloured by outcome."""
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Patch, Rectangle
 
-    fig, size, words = start_figure("poverty_outcomes", df, lang, size)
+    fig, size, words = start_figure("poverty_outcomes", df, lang, size, chrome=chrome)
     values = text_values(df, lang)
     counts = [int(round(v)) for v in df["households"]]
     total = sum(counts)

@@ -85,9 +85,9 @@ def _qualifier_note(qualifiers, lang: str) -> str:
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Two panels of horizontal bars: areas in mu and segments, with qualifiers (≥, ≈, ≤)."""
-    fig, size, words = start_figure("quantities_to_scale", df, lang, size)
+    fig, size, words = start_figure("quantities_to_scale", df, lang, size, chrome=chrome)
     panels = [p for p in QUANTITY_FACTS if (df["panel"] == p).any()]
     counts = [int((df["panel"] == p).sum()) for p in panels]
     axes = fig.subplots(len(panels), 1, gridspec_kw={"height_ratios": counts})

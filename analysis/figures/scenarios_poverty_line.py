@@ -67,9 +67,9 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Bars of the per-person transfer inside grey bars of the poverty line, per preset."""
-    fig, size, words = start_figure("scenarios_poverty_line", df, lang, size)
+    fig, size, words = start_figure("scenarios_poverty_line", df, lang, size, chrome=chrome)
     ax = fig.add_subplot()
     positions = np.arange(len(df))
     lines = ax.bar(positions, df["poverty_line_yuan"], width=0.72, color=style.LIGHT_COLOUR, label=words["line"])

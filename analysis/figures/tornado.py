@@ -62,10 +62,10 @@ HEIGHT = {"single-column": 1.4}  # a label of up to three lines per assumption
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Horizontal bars from the base output to the output at each assumption's low and high value."""
     moving = _moving(df).iloc[::-1]
-    fig, size, words = start_figure("tornado", df, lang, size, height_scale=HEIGHT)
+    fig, size, words = start_figure("tornado", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     ax = fig.add_subplot()
     base = float(df["output_base"].iloc[0])
     positions = np.arange(len(moving))

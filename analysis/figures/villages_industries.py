@@ -83,11 +83,11 @@ HEIGHT = {"web": 1.1, "single-column": 1.45, "double-column": 1.1, "slide": 1.1}
 
 
 @styled
-def draw(df: pd.DataFrame, lang: str = "en", size="web"):
+def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Dot matrix: industries (rows) × villages (columns); the unnamed villages marked 'not stated'."""
     from matplotlib.lines import Line2D
 
-    fig, size, words = start_figure("villages_industries", df, lang, size, height_scale=HEIGHT)
+    fig, size, words = start_figure("villages_industries", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     values = text_values(df, lang)
     villages = df.drop_duplicates("village_id")
     industries = df.drop_duplicates("industry_id")
