@@ -471,18 +471,39 @@ def _measuring_renderer(dpi: float):
     return RendererAgg(1, 1, dpi)
 
 
-def wrap_text(fig, text: str, size_pt: float, width_in: float) -> list[str]:
+def text_width_in(text: str, size_pt: float, dpi: float = 100.0) -> float:
+    """Width of the widest line of *text* at *size_pt*, in inches (as :func:`wrap_text` measures it)."""
+    return max(_token_width_px(line, size_pt, dpi) if line else 0.0 for line in text.split("\n")) / dpi
+
+
+def _tokens(paragraph: str, keep) -> list[str]:
+    """The pieces a line may break between: each of *keep* found in *paragraph* whole (longest
+    first), the rest words, spaces and single Chinese characters."""
+    if not keep:
+        return _TOKENS.findall(paragraph)
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(set(keep), key=len, reverse=True) if k))
+    tokens: list[str] = []
+    start = 0
+    for match in pattern.finditer(paragraph):
+        tokens += _TOKENS.findall(paragraph[start:match.start()])
+        tokens.append(match.group())
+        start = match.end()
+    return tokens + _TOKENS.findall(paragraph[start:])
+
+
+def wrap_text(fig, text: str, size_pt: float, width_in: float, keep=()) -> list[str]:
     """Split *text* into lines no wider than *width_in* at *size_pt*.
 
     Breaks at spaces in English and between characters in Chinese (never
-    before closing punctuation); explicit newlines are kept. Widths are the
-    sum of the measured widths of the pieces (kerning across pieces ignored).
+    before closing punctuation), never inside one of the strings *keep* (names);
+    explicit newlines are kept. Widths are the sum of the measured widths of the
+    pieces (kerning across pieces ignored). A piece wider than *width_in* gets a line of its own.
     """
     max_px = width_in * fig.dpi * WRAP_SAFETY
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, width = "", 0.0
-        for token in _TOKENS.findall(paragraph):
+        for token in _tokens(paragraph, keep):
             token_px = _token_width_px(token, size_pt, fig.dpi)
             fits = width + (0 if token.isspace() else token_px) <= max_px
             if fits or not line.strip() or token in _NO_LINE_START:
@@ -495,34 +516,52 @@ def wrap_text(fig, text: str, size_pt: float, width_in: float) -> list[str]:
     return lines
 
 
+def frame_margin_in(size: SizePreset) -> float:
+    """The frame's left and right margin (inches): the title's, the source line's and a plot's edge."""
+    return 0.06 + size.font_pt / 144
+
+
+def _frame_layout(fig, size: SizePreset, title: str, subtitle: str, source: str):
+    """Where the frame's texts go: ([(role, lines, pt, colour, top inch or bottom inch)], top_in, bottom_in)."""
+    margin_in = frame_margin_in(size)
+    usable_in = fig.get_size_inches()[0] - 2 * margin_in
+    placed = []
+    top_in = margin_in * 0.8
+    for role, text, pt, colour in (("title", title, size.title_pt, TEXT_COLOUR),
+                                   ("subtitle", subtitle, size.small_pt, "#444444")):
+        if text:
+            lines = wrap_text(fig, text, pt, usable_in)
+            placed.append((role, lines, pt, colour, top_in))
+            top_in += len(lines) * pt * 1.25 / 72 + pt * 0.35 / 72
+    bottom_in = margin_in * 0.6
+    if source:
+        lines = wrap_text(fig, source, size.source_pt, usable_in)
+        placed.append(("source", lines, size.source_pt, "#555555", bottom_in))
+        bottom_in += len(lines) * size.source_pt * 1.25 / 72 + size.small_pt * 0.4 / 72
+    top_in += size.font_pt * 0.3 / 72
+    return placed, top_in, bottom_in
+
+
+def frame_extent_in(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "") -> tuple[float, float]:
+    """(top, bottom): the inches :func:`frame_figure` would take above and below the plot area of *fig*
+    (they depend on its width, not its height): to size a figure to its content first."""
+    _, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source)
+    return top_in, bottom_in
+
+
 def frame_figure(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "") -> None:
     """Draw the title and subtitle above and the source line below the plot area.
 
     The constrained-layout area shrinks to leave room, so nothing overlaps.
     """
     width_in, height_in = fig.get_size_inches()
-    margin_in = 0.06 + size.font_pt / 144
-    usable_in = width_in - 2 * margin_in
-    x = margin_in / width_in
-    top_in = margin_in * 0.8
+    x = frame_margin_in(size) / width_in
+    placed, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source)
     drawn = getattr(fig, "frame_texts", {})
-    for role, text, pt, weight, colour in (
-        ("title", title, size.title_pt, "normal", TEXT_COLOUR),
-        ("subtitle", subtitle, size.small_pt, "normal", "#444444"),
-    ):
-        if not text:
-            continue
-        lines = wrap_text(fig, text, pt, usable_in)
-        drawn[role] = fig.text(x, 1 - top_in / height_in, "\n".join(lines), ha="left", va="top",
-                               fontsize=pt, fontweight=weight, color=colour, linespacing=1.25)
-        top_in += len(lines) * pt * 1.25 / 72 + pt * 0.35 / 72
-    bottom_in = margin_in * 0.6
-    if source:
-        lines = wrap_text(fig, source, size.source_pt, usable_in)
-        drawn["source"] = fig.text(x, bottom_in / height_in, "\n".join(lines), ha="left", va="bottom",
-                                   fontsize=size.source_pt, color="#555555", linespacing=1.25)
-        bottom_in += len(lines) * size.source_pt * 1.25 / 72 + size.small_pt * 0.4 / 72
-    top_in += size.font_pt * 0.3 / 72
+    for role, lines, pt, colour, at_in in placed:
+        top = role != "source"
+        drawn[role] = fig.text(x, 1 - at_in / height_in if top else at_in / height_in, "\n".join(lines), ha="left",
+                               va="top" if top else "bottom", fontsize=pt, color=colour, linespacing=1.25)
     fig.get_layout_engine().set(
         rect=(0, bottom_in / height_in, 1, 1 - (top_in + bottom_in) / height_in)
     )

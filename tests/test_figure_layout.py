@@ -91,8 +91,6 @@ CASES = [(figure_id, size, lang) for figure_id in figures.FIGURES for size in st
 
 
 def _marks(figure_id):
-    if figure_id == "governance":  # the organogram is redrawn as a tree (issue 11, item 5)
-        return [pytest.mark.xfail(reason="organogram: edges cross boxes until it is redrawn", strict=True)]
     return []
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import figures, style
+from analysis.figures import check
 from analysis.parameters import get_parameters
 from conftest import embedded_font_families, svg_font
 
@@ -76,8 +77,65 @@ def test_governance_tree_is_connected():
     assert all(parent in ids for parent in df["parent_id"] if parent)
     assert list(df.loc[df["parent_id"] == "", "node_id"]) == ["township"]
     assert (df["kind"] == "working_group").sum() == 3 and (df["kind"] == "party_group").sum() == 3
-    layout = figures.governance._tree_layout(df)
-    assert set(layout) == ids
+    assert figures.governance._depths(df)["lusen_cooperative"] == 4  # township > villages > Dabao > branch > coop
+
+
+# --- the organogram reads as a tree ----------------------------------------------------------------------
+def _organogram(lang, size):
+    """The drawn organogram: (figure, its layout, box patches, edge patches, box texts)."""
+    from matplotlib.patches import FancyBboxPatch, PathPatch
+
+    fig = figures.make_figure("governance", lang, size)
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    edges = [p for p in ax.patches if isinstance(p, PathPatch)]
+    df = figures.prepared("governance")
+    texts = figures.governance.box_texts(df, lang)
+    with style.figure_style(size) as preset:
+        tree = figures.governance.layout(fig, df, texts, preset,
+                                         fig.get_size_inches()[0] - 2 * style.frame_margin_in(preset),
+                                         keep=figures.governance.names(df))
+    return fig, tree, boxes, edges, texts
+
+
+@pytest.mark.parametrize(("lang", "size", "kind"), [("en", "double-column", "columns"), ("zh", "web", "columns"),
+                                                    ("zh", "single-column", "outline"),
+                                                    ("en", "single-column", "outline")])
+def test_organogram_boxes_edges_and_names(lang, size, kind):
+    fig, tree, boxes, edges, texts = _organogram(lang, size)
+    df = figures.prepared("governance")
+    assert tree.kind == kind  # the left-to-right tree where its names fit unbroken, else the outline
+    assert len(boxes) == len(df) and len(edges) == len(df) - 1  # one box per body, one edge per link
+    placed = list(tree.boxes.values())
+    for i, a in enumerate(placed):  # no two boxes overlap
+        for b in placed[i + 1:]:
+            assert (a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y
+                    or b.y + b.height <= a.y), (a.node_id, b.node_id)
+    parent = dict(zip(df["node_id"], df["parent_id"]))
+    starts, ends = set(), set()
+    for child, vertices, _ in tree.edges:  # every edge meets both its boxes, on their edges
+        p, c = tree.boxes[parent[child]], tree.boxes[child]
+        (x0, y0), (x1, y1) = vertices[0], vertices[-1]
+        assert (x0 == pytest.approx(p.x + p.width) and p.y < y0 < p.y + p.height) or \
+               (y0 == pytest.approx(p.y + p.height) and p.x < x0 < p.x + p.width), child
+        assert x1 == pytest.approx(c.x) and y1 == pytest.approx(c.centre_y), child
+        starts.add((round(x0, 6), round(y0, 6)))
+        ends.add((round(x1, 6), round(y1, 6)))
+    assert len(starts) == len(ends) == len(tree.edges)  # no two edges start or end at one point
+    implied = set(df.loc[df["link_basis"] == "implied", "node_id"])
+    dashed = {e for e in edges if e.get_linestyle() == "--"}
+    assert len(dashed) == len(implied) == 10  # dashed = inferred, solid = stated in the article
+    renderer = check.laid_out(fig, size)
+    for box in boxes:  # text never leaves its box
+        (text,) = [t for t in fig.axes[0].texts if getattr(t, "_dasuhe_labels", ()) == (box,)]
+        outer, inner = box.get_window_extent(renderer), text.get_window_extent(renderer)
+        assert outer.x0 <= inner.x0 and inner.x1 <= outer.x1 and outer.y0 <= inner.y0 and inner.y1 <= outer.y1, \
+            text.get_text()
+    lines = [line for box in tree.boxes.values() for line in box.lines]
+    for name in figures.governance.names(df):  # a proper name is never broken across lines
+        if any(name in texts[n] for n in texts):
+            assert any(name in line for line in lines), name
+    assert "三十道河村" in figures.governance.names(df) and "大苏河乡产业扶贫党支部" in figures.governance.names(df)
 
 
 # --- drawing from tiny hand-made frames -------------------------------------------------------

@@ -233,22 +233,28 @@ def figure_caption(figure_id: str, lang: str = "en", df=None, p=None):
 
 # --- drawing helpers --------------------------------------------------------------------
 def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale: float | dict[str, float] = 1.0,
-                 chrome: str = "full"):
+                 chrome: str = "full", content_height_in=None):
     """Open a framed figure: returns (fig, size preset, words of the figure in *lang*).
 
     *height_scale* makes the figure taller than its size preset (a factor, or a factor per
     preset name, 1 for the presets not named): for figures whose labels need the room.
     *chrome* "none" leaves the title, subtitle and source line out (the plot takes their room):
-    for a paper whose caption carries them (:func:`caption_text`).
+    for a paper whose caption carries them (:func:`caption_text`). *content_height_in*, a function
+    of the (unframed) figure, sizes the figure to its content instead: the figure is made as tall
+    as the inches it returns plus the frame.
     """
     preset = size if isinstance(size, style.SizePreset) else style.get_size(size)
     scale = height_scale.get(preset.name, 1.0) if isinstance(height_scale, dict) else height_scale
     fig = style.new_figure(preset, scale)
     if check_chrome(chrome) == "full":
         text = figure_text(figure_id, df, lang)
-        style.frame_figure(fig, preset, text["title"], text["subtitle"], figure_source(figure_id, df, lang))
+        frame = (text["title"], text["subtitle"], figure_source(figure_id, df, lang))
     else:
-        style.frame_figure(fig, preset, "")
+        frame = ("", "", "")
+    if content_height_in is not None:
+        top_in, bottom_in = style.frame_extent_in(fig, preset, *frame)
+        fig.set_size_inches(preset.width_in, content_height_in(fig) + top_in + bottom_in)
+    style.frame_figure(fig, preset, *frame)
     words = dict(FIGURES[figure_id].text[lang])
     return fig, preset, words
 
