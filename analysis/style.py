@@ -339,6 +339,7 @@ def prepare_rendering(formats) -> None:
     import importlib
 
     register_fonts()
+    importlib.import_module("rjieba")  # the word segmenter the line breaks of every figure use
     for fmt in formats:
         for module in RENDER_MODULES[check_format(fmt)]:
             importlib.import_module(module)
@@ -450,9 +451,19 @@ def _figure_class():
 
 # --- text wrapping and the frame (title, subtitle, source footer) -----------
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
+_PIECES = re.compile(rf"[{_CJK}]+|[^\s{_CJK}]+|\s+")
 WRAP_SAFETY = 0.96  # measured widths at screen dpi run a little narrower than at the PNG dpi
-_NO_LINE_START = set("，。、；：）》」』！？,.;:)%")
+_NO_LINE_START = set("，。、；：）》」』！？,.;:)%”’")
+_NO_LINE_END = set("（《「『“‘([")
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(run: str) -> tuple[str, ...]:
+    """A run of Chinese text cut into words: jieba's dictionary and its HMM for words the dictionary
+    lacks (每段, 干耳), through rjieba, the maintained Rust port; deterministic (a fixed model)."""
+    import rjieba
+
+    return tuple(rjieba.cut(run, hmm=True))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -476,26 +487,43 @@ def text_width_in(text: str, size_pt: float, dpi: float = 100.0) -> float:
     return max(_token_width_px(line, size_pt, dpi) if line else 0.0 for line in text.split("\n")) / dpi
 
 
-def _tokens(paragraph: str, keep) -> list[str]:
-    """The pieces a line may break between: each of *keep* found in *paragraph* whole (longest
-    first), the rest words, spaces and single Chinese characters."""
-    if not keep:
-        return _TOKENS.findall(paragraph)
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(set(keep), key=len, reverse=True) if k))
+def _split(text: str) -> list[str]:
+    return [word for piece in _PIECES.findall(text)
+            for word in (_words(piece) if re.match(rf"[{_CJK}]", piece) else (piece,))]
+
+
+@functools.lru_cache(maxsize=64)
+def _keep_pattern(keep: tuple[str, ...]):
+    return re.compile("|".join(re.escape(k) for k in sorted(set(keep), key=len, reverse=True) if k))
+
+
+def _tokens(paragraph: str, keep=()) -> list[str]:
+    """The pieces a line may break between: English words and spaces, Chinese words (:func:`_words`),
+    joined where a break would fall inside one of *keep* (names); an opening bracket stays with what
+    follows it, a number with the Chinese word (its unit) right after it."""
+    raw = _split(paragraph)
+    inside: set[int] = set()  # character positions a line may not break at
+    if keep:
+        for match in _keep_pattern(tuple(keep)).finditer(paragraph):
+            inside.update(range(match.start() + 1, match.end()))
     tokens: list[str] = []
-    start = 0
-    for match in pattern.finditer(paragraph):
-        tokens += _TOKENS.findall(paragraph[start:match.start()])
-        tokens.append(match.group())
-        start = match.end()
-    return tokens + _TOKENS.findall(paragraph[start:])
+    position = 0
+    for token in raw:
+        if tokens and (position in inside or tokens[-1][-1] in _NO_LINE_END or
+                       (re.search(r"[0-9]$", tokens[-1]) and re.match(rf"[{_CJK}]", token)
+                        and token[0] not in _NO_LINE_END)):
+            tokens[-1] += token
+        else:
+            tokens.append(token)
+        position += len(token)
+    return tokens
 
 
 def wrap_text(fig, text: str, size_pt: float, width_in: float, keep=()) -> list[str]:
     """Split *text* into lines no wider than *width_in* at *size_pt*.
 
-    Breaks at spaces in English and between characters in Chinese (never
-    before closing punctuation), never inside one of the strings *keep* (names);
+    Breaks at spaces in English and between words in Chinese (:func:`_tokens`; never before
+    closing punctuation nor after an opening one), never inside one of the strings *keep* (names);
     explicit newlines are kept. Widths are the sum of the measured widths of the
     pieces (kerning across pieces ignored). A piece wider than *width_in* gets a line of its own.
     """
@@ -503,7 +531,7 @@ def wrap_text(fig, text: str, size_pt: float, width_in: float, keep=()) -> list[
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, width = "", 0.0
-        for token in _tokens(paragraph, keep):
+        for token in _tokens(paragraph, tuple(keep)):
             token_px = _token_width_px(token, size_pt, fig.dpi)
             fits = width + (0 if token.isspace() else token_px) <= max_px
             if fits or not line.strip() or token in _NO_LINE_START:
@@ -521,7 +549,7 @@ def frame_margin_in(size: SizePreset) -> float:
     return 0.06 + size.font_pt / 144
 
 
-def _frame_layout(fig, size: SizePreset, title: str, subtitle: str, source: str):
+def _frame_layout(fig, size: SizePreset, title: str, subtitle: str, source: str, keep=()):
     """Where the frame's texts go: ([(role, lines, pt, colour, top inch or bottom inch)], top_in, bottom_in)."""
     margin_in = frame_margin_in(size)
     usable_in = fig.get_size_inches()[0] - 2 * margin_in
@@ -530,33 +558,34 @@ def _frame_layout(fig, size: SizePreset, title: str, subtitle: str, source: str)
     for role, text, pt, colour in (("title", title, size.title_pt, TEXT_COLOUR),
                                    ("subtitle", subtitle, size.small_pt, "#444444")):
         if text:
-            lines = wrap_text(fig, text, pt, usable_in)
+            lines = wrap_text(fig, text, pt, usable_in, keep)
             placed.append((role, lines, pt, colour, top_in))
             top_in += len(lines) * pt * 1.25 / 72 + pt * 0.35 / 72
     bottom_in = margin_in * 0.6
     if source:
-        lines = wrap_text(fig, source, size.source_pt, usable_in)
+        lines = wrap_text(fig, source, size.source_pt, usable_in, keep)
         placed.append(("source", lines, size.source_pt, "#555555", bottom_in))
         bottom_in += len(lines) * size.source_pt * 1.25 / 72 + size.small_pt * 0.4 / 72
     top_in += size.font_pt * 0.3 / 72
     return placed, top_in, bottom_in
 
 
-def frame_extent_in(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "") -> tuple[float, float]:
+def frame_extent_in(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "",
+                    keep=()) -> tuple[float, float]:
     """(top, bottom): the inches :func:`frame_figure` would take above and below the plot area of *fig*
     (they depend on its width, not its height): to size a figure to its content first."""
-    _, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source)
+    _, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source, keep)
     return top_in, bottom_in
 
 
-def frame_figure(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "") -> None:
+def frame_figure(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "", keep=()) -> None:
     """Draw the title and subtitle above and the source line below the plot area.
 
     The constrained-layout area shrinks to leave room, so nothing overlaps.
     """
     width_in, height_in = fig.get_size_inches()
     x = frame_margin_in(size) / width_in
-    placed, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source)
+    placed, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source, keep)
     drawn = getattr(fig, "frame_texts", {})
     for role, lines, pt, colour, at_in in placed:
         top = role != "source"

@@ -109,6 +109,20 @@ def test_nothing_collides_without_chrome(figure_id, size, lang):
     assert check.collisions(fig, size) == []
 
 
+@pytest.mark.parametrize(("figure_id", "size"), [(f, s) for f in figures.FIGURES for s in style.SIZES])
+def test_no_proper_name_is_broken_across_lines(figure_id, size):
+    from analysis.figures.common import proper_names
+
+    fig = figures.make_figure(figure_id, "zh", size)
+    check.laid_out(fig, size)
+    for text in check.drawn_texts(fig):
+        lines = text.get_text().split("\n")
+        joined = "".join(lines)
+        for name in proper_names():
+            if name in joined:
+                assert any(name in line for line in lines), (name, lines)
+
+
 @pytest.mark.parametrize(("figure_id", "size", "lang"),
                          [case for case in CASES if case[1] in style.PRINT_SIZES])
 def test_print_type_is_7_pt_at_least_and_the_source_line_6_pt(figure_id, size, lang):

@@ -147,6 +147,27 @@ def assumption_label(name: str, lang: str) -> str:
     return str(row[f"label_{lang}"])
 
 
+@functools.cache
+def proper_names() -> tuple[str, ...]:
+    """The Chinese proper names of the data package, never broken across lines: villages,
+    organisations (and their short forms without 有限公司), products and industries, the township,
+    county, city, province and the publisher."""
+    data = data_module()
+    found: set[str] = set()
+    for table, columns in (("villages", ("name_zh",)), ("organisations", ("name_zh",)),
+                           ("village_industries", ("industry_zh",)),
+                           ("township", ("name_zh", "county_zh", "city_zh", "province_zh")),
+                           ("source", ("publisher_zh",))):
+        frame = data.load_table(table)
+        for column in columns:
+            found.update(str(v) for v in frame[column] if isinstance(v, str) and v)
+    found.update(name.removesuffix(COMPANY_SUFFIX) for name in list(found) if name.endswith(COMPANY_SUFFIX))
+    return tuple(sorted(found))
+
+
+COMPANY_SUFFIX = "有限公司"
+
+
 def base_parameters():
     from analysis.parameters import get_parameters
 
@@ -252,9 +273,9 @@ def start_figure(figure_id: str, df: pd.DataFrame, lang: str, size, height_scale
     else:
         frame = ("", "", "")
     if content_height_in is not None:
-        top_in, bottom_in = style.frame_extent_in(fig, preset, *frame)
+        top_in, bottom_in = style.frame_extent_in(fig, preset, *frame, keep=proper_names())
         fig.set_size_inches(preset.width_in, content_height_in(fig) + top_in + bottom_in)
-    style.frame_figure(fig, preset, *frame)
+    style.frame_figure(fig, preset, *frame, keep=proper_names())
     words = dict(FIGURES[figure_id].text[lang])
     return fig, preset, words
 
@@ -332,7 +353,8 @@ def _wrap_axis_labels(fig, ax) -> bool:
     width_in, height_in = fig.get_size_inches()
     for label, length_in in ((ax.xaxis.label, box.width * width_in), (ax.yaxis.label, box.height * height_in)):
         if label.get_visible() and label.get_text() and _too_long(fig, label, length_in):
-            label.set_text("\n".join(style.wrap_text(fig, label.get_text(), label.get_fontsize(), length_in)))
+            label.set_text("\n".join(style.wrap_text(fig, label.get_text(), label.get_fontsize(), length_in,
+                                                      keep=proper_names())))
             changed = True
     return changed
 
@@ -383,8 +405,8 @@ def money(value: float, lang: str) -> str:
 
 
 def wrap(fig, text: str, size_pt: float, fraction: float) -> str:
-    """*text* wrapped to *fraction* of the figure width."""
-    return "\n".join(style.wrap_text(fig, text, size_pt, fig.get_size_inches()[0] * fraction))
+    """*text* wrapped to *fraction* of the figure width (between words; never inside a proper name)."""
+    return "\n".join(style.wrap_text(fig, text, size_pt, fig.get_size_inches()[0] * fraction, keep=proper_names()))
 
 
 def legend_columns(fig, wanted: int) -> int:

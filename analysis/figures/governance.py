@@ -8,7 +8,7 @@ import pandas as pd
 from analysis import style
 from analysis.figures.check import labels
 from analysis.figures.common import (
-    FigureSpec, data_module, fact_number, legend_columns, register, start_figure, styled,
+    FigureSpec, data_module, fact_number, legend_columns, proper_names, register, start_figure, styled,
 )
 from analysis.report import format_number
 
@@ -170,7 +170,7 @@ def names(df: pd.DataFrame) -> tuple[str, ...]:
     """The proper names on the boxes (never broken across lines): the bodies' and villages' Chinese
     names and the township's."""
     found = {str(n) for n in df["name_zh"] if isinstance(n, str) and n}
-    return tuple(sorted(found | {TEXT["zh"]["township"]}))
+    return tuple(sorted(found | {TEXT["zh"]["township"]} | set(proper_names())))
 
 
 def _box(fig, node_id: str, depth: int, text: str, size, width_in: float, keep) -> Box:
