@@ -129,3 +129,62 @@ def test_print_type_is_7_pt_at_least_and_the_source_line_6_pt(figure_id, size, l
     fig = figures.make_figure(figure_id, lang, size)
     assert fig.frame_texts["source"].get_fontsize() >= style.MIN_SOURCE_PT == 6.0
     assert check.small_text(fig, style.MIN_PRINT_PT, style.MIN_SOURCE_PT) == []
+
+
+# --- grey-scale and legends ------------------------------------------------------------------------
+@pytest.mark.parametrize(("figure_id", "lang"), [(f, lang) for f in figures.FIGURES for lang in style.LANGUAGES])
+def test_every_hatch_and_line_style_has_a_legend_entry(figure_id, lang):
+    fig = figures.make_figure(figure_id, lang, "web")
+    assert check.unexplained_styles(fig) == []
+
+
+def test_unexplained_styles_finds_a_hatch_without_legend():
+    fig, ax, preset = _plain_figure("web")
+    with style.figure_style(preset):
+        ax.bar([0], [1], hatch="///")
+        ax.plot([0, 1], [0, 1], linestyle=":", label="dotted, in the legend")
+        ax.legend()
+    assert check.unexplained_styles(fig) == ["hatch '///' has no legend entry"]
+    fig = figures.make_figure("income_channels", "en", "web")  # as it was: hatched bars, no legend
+    fig.axes[1].get_legend().remove()
+    assert check.unexplained_styles(fig) == ["hatch '///' has no legend entry"]
+
+
+def _luma(rgb) -> float:
+    r, g, b = rgb[:3]
+    return 0.299 * r + 0.587 * g + 0.114 * b  # ITU-R 601: what a grey-scale print keeps
+
+
+def test_fan_chart_median_stands_out_from_its_band_in_grey_scale():
+    from matplotlib.colors import to_rgba
+
+    fig = figures.make_figure("contract_paths_fan", "en", "web")
+    ax = fig.axes[0]
+    (median,) = [line for line in ax.lines if line.get_label() == "Median"]
+    outer, inner = ax.collections[:2]  # the 90% band, then the 50% band drawn over it
+    white = (1.0, 1.0, 1.0)
+
+    def over(colour, base):
+        r, g, b, a = colour
+        return tuple(a * c + (1 - a) * k for c, k in zip((r, g, b), base))
+
+    band = over(tuple(inner.get_facecolor()[0]), over(tuple(outer.get_facecolor()[0]), white))
+    # luma of the band ~0.69 (orange at 75% over orange at 35% over white); the median's must differ
+    # by 0.4 at least: the old vermillion line (luma 0.47) did not, the dark line (0.13) does
+    assert abs(_luma(to_rgba(median.get_color())) - _luma(band)) >= 0.4
+    assert _luma(band) == pytest.approx(0.69, abs=0.02)
+
+
+@pytest.mark.parametrize("figure_id", list(figures.FIGURES))
+def test_chinese_figures_and_captions_use_full_width_brackets(figure_id):
+    import re
+
+    for size in style.SIZES:
+        fig = figures.make_figure(figure_id, "zh", size)
+        check.laid_out(fig, size)
+        texts = [t.get_text() for t in check.drawn_texts(fig)]
+        texts += [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        assert [t for t in texts if re.search(r"[()]", t)] == [], size
+    df = figures.prepared(figure_id)
+    words = list(figures.figure_text(figure_id, df, "zh").values()) + [figures.caption_text(figure_id, df, "zh")]
+    assert [w for w in words if re.search(r"[()]", w)] == []

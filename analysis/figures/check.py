@@ -208,3 +208,45 @@ def small_text(fig, minimum_pt: float, source_pt: float | None = None) -> list[s
         if text.get_fontsize() < least - 1e-9:
             found.append(f"text {_short(text.get_text())!r} is {text.get_fontsize():.2f} pt, below {least:g} pt")
     return found
+
+
+_LINESTYLES = {"-": "solid", "solid": "solid", "--": "dashed", "dashed": "dashed", ":": "dotted",
+               "dotted": "dotted", "-.": "dashdot", "dashdot": "dashdot"}
+
+
+def _linestyle(artist) -> str:
+    style = artist.get_linestyle()
+    return _LINESTYLES.get(style, str(style)) if isinstance(style, str) else "solid"
+
+
+def unexplained_styles(fig) -> list[str]:
+    """Hatches and line styles (other than solid) that the data marks of *fig* use but no legend
+    shows, as lines of text; [] when the legends explain every one."""
+    from matplotlib.legend import Legend
+
+    shown = set()
+    for legend in fig.findobj(Legend):
+        for handle in legend.legend_handles:
+            if handle is None:
+                continue
+            hatch = handle.get_hatch() if hasattr(handle, "get_hatch") else None
+            if hatch:
+                shown.add(("hatch", str(hatch)))
+            if hasattr(handle, "get_linestyle") and (not hasattr(handle, "get_marker") or
+                                                     handle.get_linestyle() not in ("None", "none", "")):
+                shown.add(("line", _linestyle(handle)))
+    used = set()
+    for ax in fig.axes:
+        for artist in list(ax.patches) + list(ax.collections) + list(ax.lines):
+            if not artist.get_visible():
+                continue
+            hatch = artist.get_hatch() if hasattr(artist, "get_hatch") else None
+            if hatch:
+                used.add(("hatch", str(hatch)))
+            if artist in ax.lines and artist.get_linestyle() in ("None", "none", ""):
+                continue
+            style = _linestyle(artist)
+            if style != "solid" and (artist in ax.lines or getattr(artist, "get_fill", lambda: True)() is False
+                                     or artist.get_linewidth()):
+                used.add(("line", style))
+    return [f"{kind} {value!r} has no legend entry" for kind, value in sorted(used - shown)]

@@ -166,6 +166,12 @@ def proper_names() -> tuple[str, ...]:
 
 
 COMPANY_SUFFIX = "有限公司"
+_FULL_WIDTH_BRACKETS = str.maketrans({"(": "（", ")": "）"})
+
+
+def full_width_brackets(text: str) -> str:
+    """Chinese text with full-width brackets （） for ASCII ones (labels that come from elsewhere)."""
+    return text.translate(_FULL_WIDTH_BRACKETS)
 
 
 def base_parameters():

@@ -82,7 +82,8 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
                     label=words["band90"].format(**values))
     ax.fill_between(years, q[inner_low], q[inner_high], color=style.ORANGE, alpha=0.75, linewidth=0,
                     label=words["band50"].format(**values))
-    ax.plot(years, q[FAN_MEDIAN], color=style.VERMILLION, label=words["median"])
+    # the median dark on the orange bands: it stays visible in grey-scale (luma 34 against ~170)
+    ax.plot(years, q[FAN_MEDIAN], color=style.TEXT_COLOUR, label=words["median"])
     villages = _fan_quantile(df, FAN_MEDIAN, "cumulative_village_pool_yuan") / divisor
     ax.plot(years, villages, color=style.BLUE, linestyle="--", label=words["villages"])
     ax.set_xticks(years)

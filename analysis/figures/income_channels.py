@@ -9,7 +9,7 @@ import pandas as pd
 from analysis import style
 from analysis.figures.common import (
     FigureSpec, assumption_table, base_parameters, case_values, data_module, fact_number, fact_text, find_case,
-    illustrative, keep_inside, register, start_figure, styled, thousands, wrap,
+    full_width_brackets, illustrative, keep_inside, legend_below, register, start_figure, styled, thousands, wrap,
 )
 from analysis.report import format_number, format_quantity
 
@@ -22,6 +22,7 @@ TEXT = {
         "x_households": "Yuan per registered poor household per year (average)",
         "x_case": "Yuan per job-holding couple per year",
         "case_note": "Individual case, not an average",
+        "legend_model": "Average per household, depends on assumptions (model)",
         "item": "{label} {amount}",
     },
     "zh": {
@@ -32,6 +33,7 @@ TEXT = {
         "x_households": "每户建档立卡贫困户年收入（元，平均）",
         "x_case": "每对务工夫妻年收入（元）",
         "case_note": "个案，非平均值",
+        "legend_model": "户均值，取决于假设（模型）",
         "item": "{label}{amount}",
     },
 }
@@ -44,7 +46,8 @@ def prepare(p=None) -> pd.DataFrame:
     from analysis import model
 
     p = p or base_parameters()
-    return model.income_channels(p).reset_index(drop=True).assign(case=find_case(p))
+    channels = model.income_channels(p).reset_index(drop=True)
+    return channels.assign(label_zh=channels["label_zh"].map(full_width_brackets), case=find_case(p))
 
 
 def _basis_names(df: pd.DataFrame) -> list[str]:
@@ -75,12 +78,14 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
             **case_values(df, lang)}
 
 
-HEIGHT = {"single-column": 1.35}  # two panels of wrapped labels
+HEIGHT = {"single-column": 1.6}  # two panels of wrapped labels
 
 
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Bars of income per registered poor household by channel; the cooperative case in its own panel."""
+    from matplotlib.patches import Patch
+
     fig, size, words = start_figure("income_channels", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     averaged = df[df["channel"] != CASE_CHANNEL].iloc[::-1]
     case = df[df["channel"] == CASE_CHANNEL]
@@ -103,6 +108,9 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
         thousands(ax.xaxis)
     axes[1].text(1, 1.02, words["case_note"], transform=axes[1].transAxes, ha="right", va="bottom",
                  fontsize=size.small_pt, color="#555555")
+    handles = [Patch(facecolor=style.ASSUMED_COLOUR, hatch=style.ASSUMED_HATCH, edgecolor="white", linewidth=0,
+                     label=wrap(fig, words["legend_model"], size.small_pt, 0.5))]
+    legend_below(fig, axes[1], 1, handles=handles)
     return fig
 
 
