@@ -471,6 +471,32 @@ def test_export_without_chrome_writes_nochrome_files_and_lists_them(tmp_path):
     assert "Which assumptions move" not in svg and "Source:" not in svg and "Farm-gate price" in svg
 
 
+def test_contact_sheet_has_one_labelled_page_per_figure_and_the_same_bytes_twice(tmp_path):
+    from pypdf import PdfReader
+
+    ids = ["poverty_outcomes", "tornado"]
+    one = figures.contact.write_contact_sheet(tmp_path / "a.pdf", ids, ["single-column"], ["en", "zh"], "none")
+    two = figures.contact.write_contact_sheet(tmp_path / "b.pdf", ids, ["single-column"], ["en", "zh"], "none", jobs=2)
+    assert one.read_bytes() == two.read_bytes()
+    pages = PdfReader(one).pages
+    assert len(pages) == 2 * 2  # 2 figures x 2 languages x 1 size
+    texts = [" ".join(page.extract_text().split()) for page in pages]
+    assert texts[0].startswith("1 / 4 poverty_outcomes en single-column (3.5 × ")
+    assert texts[3].startswith("4 / 4 tornado zh single-column (3.5 × ")
+    assert "Which assumptions move the transfer per poor person most." in texts[1]  # the caption, without chrome
+    assert float(pages[0].mediabox.width) == figures.contact.MIN_PAGE_WIDTH_IN * 72
+
+
+def test_contact_sheet_from_the_command_line(tmp_path):
+    result = _run("--contact-sheet", str(tmp_path / "sheet.pdf"), "--only", "governance", "--lang", "zh", "-j", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.pdf'}: 1 pages (1 figures")
+    bad = _run("--contact-sheet", str(tmp_path / "sheet.png"))
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == [f"error: --contact-sheet {tmp_path / 'sheet.png'}: must be a .pdf file"]
+    assert not (tmp_path / "sheet.png").exists()
+
+
 @pytest.mark.slow
 def test_parallel_export_gives_the_same_files(tmp_path):
     one = figures.export_figures(["poverty_outcomes", "tornado"], ["png", "svg"], ["single-column"], ["en"],

@@ -40,6 +40,7 @@ from analysis.figures.export import (  # noqa: E402,F401
     manifest_entry, render_one, run_figures, write_manifest,
 )
 from analysis.figures.montecarlo_distribution import MC_DRAWS, montecarlo_frame  # noqa: E402,F401
+from analysis.figures import contact  # noqa: E402,F401  (the contact sheet; pypdf is imported when one is made)
 
 PARAMETRISED = common.parametrised()  # figures whose prepare takes model parameters
 

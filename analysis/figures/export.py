@@ -141,7 +141,20 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
         for lang in style.LANGUAGES:
             written.append(write_text(out / caption_filename(figure_id, lang), caption_text(figure_id, df, lang) + "\n"))
     work = [(figure_id, lang, size, tuple(formats), chrome) for figure_id in ids for lang in langs for size in sizes]
+    for (figure_id, lang, size, _, _), rendered in render_many(work, jobs):
+        for fmt, data in rendered.items():
+            written.append(write_bytes(out / figure_filename(figure_id, lang, size, fmt, chrome), data))
+    written.append(write_manifest(out))
+    return written
+
+
+def render_many(work: list[tuple], jobs: int = 1) -> list[tuple[tuple, dict[str, bytes]]]:
+    """Render each ``(figure id, lang, size, formats, chrome)`` of *work*, in *jobs* processes when
+    more than one: ``[(job, {fmt: bytes})]`` in the order of *work*."""
+    formats = sorted({fmt for job in work for fmt in job[3]})
     style.prepare_rendering(formats)  # fonts and backends once, before render processes start (forked ones inherit them)
+    for figure_id in dict.fromkeys(job[0] for job in work):
+        prepared(figure_id)  # forked processes inherit the prepared frames
     if jobs > 1 and len(work) > 1:
         import concurrent.futures
         import multiprocessing
@@ -155,11 +168,7 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
             results = list(pool.map(_render_job, work))
     else:
         results = [_render_job(job) for job in work]
-    for (figure_id, lang, size, _, _), rendered in results:
-        for fmt, data in rendered.items():
-            written.append(write_bytes(out / figure_filename(figure_id, lang, size, fmt, chrome), data))
-    written.append(write_manifest(out))
-    return written
+    return results
 
 
 def configure_figures(parser) -> None:
@@ -176,6 +185,9 @@ def configure_figures(parser) -> None:
                              "(files <id>_<lang>_<size>_nochrome.<ext>), for a caption that carries them: "
                              "<id>/<id>_caption_<lang>.txt and the manifest hold its text")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default figures/)")
+    parser.add_argument("--contact-sheet", type=Path, default=None, metavar="PATH.pdf",
+                        help="instead of exporting files, write one PDF with every figure (of --only) at the "
+                             "--size, --lang and --chrome given, one labelled page each, for review")
     parser.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
                         help=f"processes to render with (default {DEFAULT_JOBS}, the CPU count)")
 
@@ -185,6 +197,15 @@ def run_figures(args) -> int:
     if args.jobs < 1:
         raise ParameterError(f"--jobs={args.jobs}: must be >= 1")
     ids, formats, sizes, langs = check_export_arguments(args.only, args.format, args.size, args.lang, args.chrome)
+    if args.contact_sheet is not None:
+        from analysis.figures.contact import write_contact_sheet
+
+        if args.contact_sheet.suffix.lower() != ".pdf":
+            raise ParameterError(f"--contact-sheet {args.contact_sheet}: must be a .pdf file")
+        target = write_contact_sheet(args.contact_sheet, ids, sizes, langs, args.chrome, jobs=args.jobs)
+        print(f"wrote {target}: {len(ids) * len(sizes) * len(langs)} pages ({len(ids)} figures × {len(langs)} "
+              f"languages × {len(sizes)} sizes, chrome {args.chrome})")
+        return 0
     written = export_figures(ids, formats, sizes, langs, args.out, jobs=args.jobs, chrome=args.chrome)
     print(f"wrote {len(written)} files ({len(ids)} figures × {len(langs)} languages × {len(sizes)} sizes × "
           f"{len(formats)} formats{'' if args.chrome == 'full' else ' without chrome'}, CSVs, captions and the "

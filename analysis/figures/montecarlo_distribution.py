@@ -99,10 +99,13 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
             "illustrative": illustrative(SEASON_ASSUMPTIONS, lang), "drawing": _drawing(df, lang)}
 
 
+HEIGHT = {"single-column": 1.5}  # a histogram under a long subtitle, a three-row legend
+
+
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Histogram of the per-person transfer with threshold lines and their probabilities."""
-    fig, size, words = start_figure("montecarlo_distribution", df, lang, size, chrome=chrome)
+    fig, size, words = start_figure("montecarlo_distribution", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     ax = fig.add_subplot()
     bins = df[df["kind"] == "bin"]
     ax.bar(bins["start_yuan"], bins["share_of_draws"], width=bins["end_yuan"] - bins["start_yuan"], align="edge",

@@ -66,10 +66,13 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
     return {"listing": listing, "illustrative": illustrative(SEASON_ASSUMPTIONS, lang)}
 
 
+HEIGHT = {"single-column": 1.45}  # bars with two-line labels under a long subtitle
+
+
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Bars of the per-person transfer inside grey bars of the poverty line, per preset."""
-    fig, size, words = start_figure("scenarios_poverty_line", df, lang, size, chrome=chrome)
+    fig, size, words = start_figure("scenarios_poverty_line", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     ax = fig.add_subplot()
     positions = np.arange(len(df))
     lines = ax.bar(positions, df["poverty_line_yuan"], width=0.72, color=style.LIGHT_COLOUR, label=words["line"])
