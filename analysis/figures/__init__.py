@@ -37,8 +37,9 @@ from analysis.figures import governance  # noqa: E402,F401  isort: skip
 from analysis.figures.export import (  # noqa: E402,F401
     DEFAULT_JOBS, caption_filename, check_export_arguments, configure_figures, data_filename, export_figures,
     figure_filename,
-    manifest_entry, render_one, run_figures, write_manifest,
+    manifest_entry, run_figures, write_manifest,
 )
+from analysis.figures.render import render_many, render_one  # noqa: E402,F401
 from analysis.figures.montecarlo_distribution import MC_DRAWS, montecarlo_frame  # noqa: E402,F401
 from analysis.figures import contact  # noqa: E402,F401  (the contact sheet; pypdf is imported when one is made)
 
@@ -48,5 +49,5 @@ __all__ = [
     "CASES", "CASE_WORDS", "CHROMES", "DEFAULT_JOBS", "caption_filename", "caption_text", "check_chrome", "FIGURES", "FigureSpec", "MC_DRAWS", "PARAMETRISED", "check_export_arguments",
     "check_figure_id", "configure_figures", "data_filename", "export_figures", "figure_caption", "figure_filename",
     "figure_source", "figure_text", "find_case", "make_figure", "manifest_entry", "montecarlo_frame", "prepared",
-    "render_one", "run_figures", "write_manifest",
+    "render_many", "render_one", "run_figures", "write_manifest",
 ]

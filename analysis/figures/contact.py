@@ -54,7 +54,7 @@ def write_contact_sheet(target: Path | str, ids, sizes, langs, chrome: str = "fu
     (one page per figure, in that order); return the path. Arguments are checked by the caller."""
     from pypdf import PdfReader, PdfWriter
 
-    from analysis.figures.export import render_many
+    from analysis.figures.render import render_many
 
     work = [(figure_id, lang, size, ("pdf",), chrome) for lang in langs for size in sizes for figure_id in ids]
     results = render_many(work, jobs)

@@ -17,10 +17,11 @@ import re
 from pathlib import Path
 
 from analysis import paths, style
-from analysis.errors import AnalysisError, ParameterError
+from analysis.errors import ParameterError
 from analysis.figures.common import (
-    CHROMES, FIGURES, caption_text, check_chrome, check_figure_id, figure_source, figure_text, make_figure, prepared,
+    CHROMES, FIGURES, caption_text, check_chrome, check_figure_id, figure_source, figure_text, prepared,
 )
+from analysis.figures.render import render_many
 from analysis.io import frame_to_csv, write_bytes, write_text  # frame_to_csv: the plotted frames' CSV text
 
 DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
@@ -107,21 +108,6 @@ def check_export_arguments(ids=None, formats=None, sizes=None, langs=None, chrom
     return ids, formats, sizes, langs
 
 
-def render_one(figure_id: str, lang: str, size: str, formats: list[str], chrome: str = "full") -> dict[str, bytes]:
-    """Draw one figure once and render it in each format (laid out once): ``{fmt: bytes}``."""
-    fig = make_figure(figure_id, lang, size, df=prepared(figure_id), chrome=chrome)
-    with style.figure_style(size):
-        try:
-            return style.render_formats(fig, formats)
-        except AnalysisError as exc:  # e.g. a missing glyph: say which figure
-            raise AnalysisError(f"figure {figure_id!r} ({lang}, {size}): {exc}") from None
-
-
-def _render_job(job):
-    figure_id, lang, size, formats, chrome = job
-    return job, render_one(figure_id, lang, size, formats, chrome)
-
-
 def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path | str | None = None,
                    jobs: int = 1, chrome: str = "full") -> list[Path]:
     """Write figures, their CSVs, caption texts and the manifest into *out_dir* (default ``figures/``);
@@ -146,29 +132,6 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
             written.append(write_bytes(out / figure_filename(figure_id, lang, size, fmt, chrome), data))
     written.append(write_manifest(out))
     return written
-
-
-def render_many(work: list[tuple], jobs: int = 1) -> list[tuple[tuple, dict[str, bytes]]]:
-    """Render each ``(figure id, lang, size, formats, chrome)`` of *work*, in *jobs* processes when
-    more than one: ``[(job, {fmt: bytes})]`` in the order of *work*."""
-    formats = sorted({fmt for job in work for fmt in job[3]})
-    style.prepare_rendering(formats)  # fonts and backends once, before render processes start (forked ones inherit them)
-    for figure_id in dict.fromkeys(job[0] for job in work):
-        prepared(figure_id)  # forked processes inherit the prepared frames
-    if jobs > 1 and len(work) > 1:
-        import concurrent.futures
-        import multiprocessing
-        import threading
-
-        # fork shares the prepared frames for free, but is unsafe when other threads run
-        # (e.g. when the site builder calls this in-process): then start fresh processes.
-        method = "fork" if threading.active_count() == 1 else "spawn"
-        with concurrent.futures.ProcessPoolExecutor(min(jobs, len(work)),
-                                                    mp_context=multiprocessing.get_context(method)) as pool:
-            results = list(pool.map(_render_job, work))
-    else:
-        results = [_render_job(job) for job in work]
-    return results
 
 
 def configure_figures(parser) -> None:
