@@ -436,7 +436,8 @@ def _figure_class():
 
     class HouseFigure(Figure):
         """A Figure of the house style: it knows its size preset (``preset``) and the texts
-        :func:`frame_figure` drew (``frame_texts``: "title", "subtitle", "source")."""
+        :func:`frame_figure` drew (``frame_texts``: "title", "subtitle", "source"); Jupyter and
+        Quarto show it sharp (:func:`figure_mimebundle`)."""
 
         preset: SizePreset | None = None
 
@@ -444,9 +445,39 @@ def _figure_class():
             super().__init__(*args, **kwargs)
             self.frame_texts = {}
 
+        def _repr_mimebundle_(self, include=None, exclude=None):
+            data, metadata = figure_mimebundle(self)
+            keep = [k for k in data if (include is None or k in include) and not (exclude and k in exclude)]
+            return {k: data[k] for k in keep}, {k: v for k, v in metadata.items() if k in keep}
+
     HouseFigure.__module__ = __name__
     HouseFigure.__qualname__ = "HouseFigure"
     return HouseFigure
+
+
+DISPLAY_DPI = 96  # CSS pixels per inch: an SVG of W inches shows W x 96 px wide; the PNG beside it the same
+DISPLAY_PNG_SCALE = 2  # the PNG has twice the pixels it is shown with: sharp on high-density screens
+
+
+def figure_mimebundle(fig) -> tuple[dict, dict]:
+    """What a notebook shows for *fig*: an SVG with the font embedded (the export's bytes:
+    :func:`render_formats`) and a PNG at twice its displayed size, both rendered in the figure's
+    own size preset (``fig.preset``, the default size otherwise). Returns (data, metadata).
+
+    Quarto takes text/html > text/markdown > image/svg+xml > image/png, for HTML and Typst
+    alike: the pages get the SVG (text as text, sharp at any zoom); the PNG is the fallback.
+    """
+    import matplotlib
+
+    preset = getattr(fig, "preset", None) or SIZES[DEFAULT_SIZE]
+    with figure_style(preset):
+        svg = render_formats(fig, ["svg"])["svg"]
+        with matplotlib.rc_context({"savefig.dpi": DISPLAY_DPI * DISPLAY_PNG_SCALE}):
+            png = render_figure(fig, "png")
+    width_in, height_in = fig.get_size_inches()
+    size = {"width": int(width_in * DISPLAY_DPI), "height": int(height_in * DISPLAY_DPI)}
+    return ({"image/svg+xml": svg.decode("utf-8"), "image/png": base64.b64encode(png).decode("ascii")},
+            {"image/png": size})
 
 
 # --- text wrapping and the frame (title, subtitle, source footer) -----------

@@ -471,6 +471,35 @@ def test_export_without_chrome_writes_nochrome_files_and_lists_them(tmp_path):
     assert "Which assumptions move" not in svg and "Source:" not in svg and "Farm-gate price" in svg
 
 
+@pytest.mark.parametrize(("size", "shown_px"), [("web", 8.0 * 96), ("single-column", 3.5 * 96)])
+def test_a_figure_shows_in_notebooks_as_svg_with_its_font_and_a_png_at_twice_its_size(size, shown_px):
+    import base64
+
+    from PIL import Image
+
+    fig = figures.make_figure("tornado", "zh", size)
+    data, metadata = fig._repr_mimebundle_()
+    assert sorted(data) == ["image/png", "image/svg+xml"]  # Quarto takes the SVG, the PNG is the fallback
+    svg = data["image/svg+xml"]
+    assert "@font-face" in svg and "<text" in svg  # text as text, the subset font embedded
+    assert svg_font(svg.encode())["name"].getDebugName(1) == style.FIGURE_FONT_FAMILY
+    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    assert metadata["image/png"]["width"] == int(shown_px)  # shown as wide as the SVG (W in x 96 px)
+    assert png.size[0] == 2 * int(shown_px)  # 8 in x 96 x 2 = 1536 px (web), 3.5 x 96 x 2 = 672 (column)
+    # the same bytes as the export's SVG of this figure
+    assert svg.encode() == figures.render_one("tornado", "zh", size, ["svg"])["svg"]
+
+
+def test_ipython_displays_the_figure_through_its_bundle():
+    from IPython.core.formatters import DisplayFormatter
+
+    fig = figures.make_figure("poverty_outcomes", "en", "web")
+    data, metadata = DisplayFormatter().format(fig, include={"image/svg+xml", "image/png"})
+    assert sorted(data) == ["image/png", "image/svg+xml"] and metadata["image/png"]["width"] == 768
+    only_svg, _ = fig._repr_mimebundle_(include={"image/svg+xml"})
+    assert list(only_svg) == ["image/svg+xml"]
+
+
 def test_contact_sheet_has_one_labelled_page_per_figure_and_the_same_bytes_twice(tmp_path):
     from pypdf import PdfReader
 
