@@ -6,8 +6,12 @@
   its words are filled with) and ``draw(df, lang="en", size="web")`` (only plots that frame and
   returns a :class:`matplotlib.figure.Figure`); every string it shows comes from ``TEXT`` or
   from the data.
-- :mod:`analysis.figures.common`: the registry and what the figures share.
-- :mod:`analysis.figures.export`: files, manifest and ``python -m analysis figures``.
+- :mod:`analysis.figures.common`: the registry and what the figures share (words, data access,
+  drawing helpers, :func:`~analysis.figures.common.fit`, proper names that never break).
+- :mod:`analysis.figures.check`: layout checks (collisions, type sizes, legend coverage).
+- :mod:`analysis.figures.render`: rendering to bytes, one figure or many (in processes).
+- :mod:`analysis.figures.export`: files, captions, manifest and ``python -m analysis figures``.
+- :mod:`analysis.figures.contact`: the contact sheet (``--contact-sheet PATH.pdf``).
 
 :data:`FIGURES` is the registry (id → :class:`~analysis.figures.common.FigureSpec`), in the
 order below; :func:`make_figure` prepares and draws one figure; :func:`export_figures` writes
