@@ -9,7 +9,7 @@ Modules (import what you need; nothing heavy is imported here):
 - :mod:`analysis.scenarios` presets, sensitivity, Monte Carlo, contract-year paths
 - :mod:`analysis.kernel`    the Monte Carlo's compiled chunk kernel (numba; loaded for large runs only)
 - :mod:`analysis.style`     figure style, fonts and export
-- :mod:`analysis.figures`   one function per figure, the manifest
+- :mod:`analysis.figures`   one module per figure (figures/<id>.py), shared helpers (common), export and manifest (export)
 - :mod:`analysis.tables`    publication tables
 - :mod:`analysis.bib`       references.bib from the data package
 - :mod:`analysis.pages`     a page notebook → the executed page of an edition

@@ -8,8 +8,8 @@ it here, so the same value reads the same everywhere. Sections:
   :func:`format_fact`, :func:`format_yuan`;
 - prose: :func:`fill` / :func:`markdown` (``{name}`` placeholders for computed values
   and fact ids);
-- pages: :func:`data_dictionary`, :func:`data_dictionary_markdown`, :func:`figure_caption`,
-  :func:`citation_markdown`, :func:`read_manifest`, :func:`gallery_markdown`;
+- pages: :func:`data_dictionary`, :func:`data_dictionary_markdown`, :func:`citation_markdown`,
+  :func:`read_manifest`, :func:`gallery_markdown` (a figure's caption: ``figures.figure_caption``);
 - display tables (:class:`Table`, shown as Markdown pipe tables): :func:`fact_table`,
   :func:`qualifier_table`, :func:`organisation_table`, :func:`village_industry_table`,
   :func:`contract_terms_table`, :func:`parameter_run_table`, :func:`threshold_table`,
@@ -437,20 +437,7 @@ def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
     return "\n".join(lines)
 
 
-# --- figures and citation -------------------------------------------------------------
-def figure_caption(figure_id: str, lang: str = "en", df=None, p=None):
-    """A figure's caption with its numbers filled from the figure's data, as Markdown.
-
-    *df* is the figure's prepared frame (``figures.prepared(figure_id, p)``, cached, when None).
-    """
-    from IPython.display import Markdown
-
-    from analysis import figures
-
-    frame = figures.prepared(figures.check_figure_id(figure_id), p) if df is None else df
-    return Markdown(f"*{figures.figure_text(figure_id, frame, lang)['caption']}*")
-
-
+# --- citation -------------------------------------------------------------
 def _iso_date(value) -> str:
     import pandas as pd
 

@@ -72,7 +72,11 @@ SEQUENTIAL_CMAP = "cividis"
 
 @dataclass(frozen=True)
 class SizePreset:
-    """A figure size: width and height in inches, font sizes in points, PNG resolution in dots per inch."""
+    """A figure size: width and height in inches, font sizes in points, PNG resolution in dots per inch.
+
+    ``font_pt``: axis labels and body text; ``title_pt``: the title; ``small_pt``: tick labels,
+    legends, value labels and the subtitle; ``source_pt``: the source line.
+    """
 
     name: str
     width_in: float
@@ -82,6 +86,7 @@ class SizePreset:
     small_pt: float
     line_width_pt: float
     png_dpi: float
+    source_pt: float
 
 
 # PNG resolution by medium (the PNG is width_in x png_dpi pixels wide; SVG and PDF are vector):
@@ -92,12 +97,16 @@ class SizePreset:
 SIZES: dict[str, SizePreset] = {
     preset.name: preset
     for preset in (
-        SizePreset("web", 8.0, 5.0, 10.0, 13.0, 8.5, 1.4, png_dpi=200),
-        SizePreset("single-column", 3.5, 3.0, 7.0, 8.5, 6.0, 0.8, png_dpi=300),
-        SizePreset("double-column", 7.2, 4.5, 8.0, 10.0, 7.0, 1.0, png_dpi=300),
-        SizePreset("slide", 13.333, 7.5, 16.0, 22.0, 13.0, 2.2, png_dpi=150),
+        SizePreset("web", 8.0, 5.0, 10.0, 13.0, 8.5, 1.4, png_dpi=200, source_pt=7.8),
+        SizePreset("single-column", 3.5, 3.0, 7.5, 9.0, 7.0, 0.8, png_dpi=300, source_pt=6.0),
+        SizePreset("double-column", 7.2, 4.5, 8.0, 10.0, 7.0, 1.0, png_dpi=300, source_pt=6.5),
+        SizePreset("slide", 13.333, 7.5, 16.0, 22.0, 13.0, 2.2, png_dpi=150, source_pt=12.0),
     )
 }
+# In print (the column sizes) no text is smaller than MIN_PRINT_PT but the source line (MIN_SOURCE_PT).
+PRINT_SIZES = ("single-column", "double-column")
+MIN_PRINT_PT = 7.0
+MIN_SOURCE_PT = 6.0
 DEFAULT_SIZE = "web"
 PNG_DPI = SIZES[DEFAULT_SIZE].png_dpi  # the PNG resolution of the default size (what the site shows)
 DEFAULT_LANG = "en"
@@ -149,11 +158,12 @@ def _gb2312_characters() -> set[str]:
 
 
 def _project_characters() -> set[str]:
-    """Every character of the data package (CSV) and of the analysis code: the figures' words."""
+    """Every character of the data package (CSV) and of the analysis code (its packages too: the
+    figures' words live in ``analysis/figures/``)."""
     from analysis import paths
 
     chars: set[str] = set()
-    for folder, pattern in ((paths.DATA_DIR, "*.csv"), (paths.ANALYSIS_DIR, "*.py")):
+    for folder, pattern in ((paths.DATA_DIR, "*.csv"), (paths.ANALYSIS_DIR, "**/*.py")):
         for file in sorted(folder.glob(pattern)):
             chars.update(file.read_text(encoding="utf-8"))
     return chars
@@ -329,6 +339,7 @@ def prepare_rendering(formats) -> None:
     import importlib
 
     register_fonts()
+    importlib.import_module("rjieba")  # the word segmenter the line breaks of every figure use
     for fmt in formats:
         for module in RENDER_MODULES[check_format(fmt)]:
             importlib.import_module(module)
@@ -408,21 +419,82 @@ def figure_style(size: str | SizePreset = DEFAULT_SIZE) -> Iterator[SizePreset]:
 
 
 def new_figure(size: SizePreset, height_scale: float = 1.0):
-    """A new Figure (no pyplot state) of *size*, constrained layout, Agg canvas."""
+    """A new :class:`HouseFigure` (no pyplot state) of *size*, constrained layout, Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(size.width_in, size.height_in * height_scale), layout="constrained")
+    fig = _figure_class()(figsize=(size.width_in, size.height_in * height_scale), layout="constrained")
+    fig.preset = size
     FigureCanvasAgg(fig)
     fig.set_layout_engine("constrained", h_pad=0.04, w_pad=0.04)
     return fig
 
 
+@functools.cache
+def _figure_class():
+    """:class:`HouseFigure`, defined on first use (matplotlib is imported only when a figure is made)."""
+    from matplotlib.figure import Figure
+
+    class HouseFigure(Figure):
+        """A Figure of the house style: it knows its size preset (``preset``) and the texts
+        :func:`frame_figure` drew (``frame_texts``: "title", "subtitle", "source"); Jupyter and
+        Quarto show it sharp (:func:`figure_mimebundle`)."""
+
+        preset: SizePreset | None = None
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.frame_texts = {}
+
+        def _repr_mimebundle_(self, include=None, exclude=None):
+            data, metadata = figure_mimebundle(self)
+            keep = [k for k in data if (include is None or k in include) and not (exclude and k in exclude)]
+            return {k: data[k] for k in keep}, {k: v for k, v in metadata.items() if k in keep}
+
+    HouseFigure.__module__ = __name__
+    HouseFigure.__qualname__ = "HouseFigure"
+    return HouseFigure
+
+
+DISPLAY_DPI = 96  # CSS pixels per inch: an SVG of W inches shows W x 96 px wide; the PNG beside it the same
+DISPLAY_PNG_SCALE = 2  # the PNG has twice the pixels it is shown with: sharp on high-density screens
+
+
+def figure_mimebundle(fig) -> tuple[dict, dict]:
+    """What a notebook shows for *fig*: an SVG with the font embedded (the export's bytes:
+    :func:`render_formats`) and a PNG at twice its displayed size, both rendered in the figure's
+    own size preset (``fig.preset``, the default size otherwise). Returns (data, metadata).
+
+    Quarto takes text/html > text/markdown > image/svg+xml > image/png, for HTML and Typst
+    alike: the pages get the SVG (text as text, sharp at any zoom); the PNG is the fallback.
+    """
+    import matplotlib
+
+    preset = getattr(fig, "preset", None) or SIZES[DEFAULT_SIZE]
+    with figure_style(preset):
+        svg = render_formats(fig, ["svg"])["svg"]
+        with matplotlib.rc_context({"savefig.dpi": DISPLAY_DPI * DISPLAY_PNG_SCALE}):
+            png = render_figure(fig, "png")
+    width_in, height_in = fig.get_size_inches()
+    size = {"width": int(width_in * DISPLAY_DPI), "height": int(height_in * DISPLAY_DPI)}
+    return ({"image/svg+xml": svg.decode("utf-8"), "image/png": base64.b64encode(png).decode("ascii")},
+            {"image/png": size})
+
+
 # --- text wrapping and the frame (title, subtitle, source footer) -----------
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
+_PIECES = re.compile(rf"[{_CJK}]+|[^\s{_CJK}]+|\s+")
 WRAP_SAFETY = 0.96  # measured widths at screen dpi run a little narrower than at the PNG dpi
-_NO_LINE_START = set("，。、；：）》」』！？,.;:)%")
+_NO_LINE_START = set("，。、；：）》」』！？,.;:)%”’")
+_NO_LINE_END = set("（《「『“‘([")
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(run: str) -> tuple[str, ...]:
+    """A run of Chinese text cut into words: jieba's dictionary and its HMM for words the dictionary
+    lacks (每段, 干耳), through rjieba, the maintained Rust port; deterministic (a fixed model)."""
+    import rjieba
+
+    return tuple(rjieba.cut(run, hmm=True))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -441,18 +513,56 @@ def _measuring_renderer(dpi: float):
     return RendererAgg(1, 1, dpi)
 
 
-def wrap_text(fig, text: str, size_pt: float, width_in: float) -> list[str]:
+def text_width_in(text: str, size_pt: float, dpi: float = 100.0) -> float:
+    """Width of the widest line of *text* at *size_pt*, in inches (as :func:`wrap_text` measures it)."""
+    return max(_token_width_px(line, size_pt, dpi) if line else 0.0 for line in text.split("\n")) / dpi
+
+
+def _split(text: str) -> list[str]:
+    return [word for piece in _PIECES.findall(text)
+            for word in (_words(piece) if re.match(rf"[{_CJK}]", piece) else (piece,))]
+
+
+@functools.lru_cache(maxsize=64)
+def _keep_pattern(keep: tuple[str, ...]):
+    return re.compile("|".join(re.escape(k) for k in sorted(set(keep), key=len, reverse=True) if k))
+
+
+def _tokens(paragraph: str, keep=()) -> list[str]:
+    """The pieces a line may break between: English words and spaces, Chinese words (:func:`_words`),
+    joined where a break would fall inside one of *keep* (names); an opening bracket stays with what
+    follows it, a number with the Chinese word (its unit) right after it."""
+    raw = _split(paragraph)
+    inside: set[int] = set()  # character positions a line may not break at
+    if keep:
+        for match in _keep_pattern(tuple(keep)).finditer(paragraph):
+            inside.update(range(match.start() + 1, match.end()))
+    tokens: list[str] = []
+    position = 0
+    for token in raw:
+        if tokens and (position in inside or tokens[-1][-1] in _NO_LINE_END or
+                       (re.search(r"[0-9]$", tokens[-1]) and re.match(rf"[{_CJK}]", token)
+                        and token[0] not in _NO_LINE_END)):
+            tokens[-1] += token
+        else:
+            tokens.append(token)
+        position += len(token)
+    return tokens
+
+
+def wrap_text(fig, text: str, size_pt: float, width_in: float, keep=()) -> list[str]:
     """Split *text* into lines no wider than *width_in* at *size_pt*.
 
-    Breaks at spaces in English and between characters in Chinese (never
-    before closing punctuation); explicit newlines are kept. Widths are the
-    sum of the measured widths of the pieces (kerning across pieces ignored).
+    Breaks at spaces in English and between words in Chinese (:func:`_tokens`; never before
+    closing punctuation nor after an opening one), never inside one of the strings *keep* (names);
+    explicit newlines are kept. Widths are the sum of the measured widths of the
+    pieces (kerning across pieces ignored). A piece wider than *width_in* gets a line of its own.
     """
     max_px = width_in * fig.dpi * WRAP_SAFETY
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, width = "", 0.0
-        for token in _TOKENS.findall(paragraph):
+        for token in _tokens(paragraph, tuple(keep)):
             token_px = _token_width_px(token, size_pt, fig.dpi)
             fits = width + (0 if token.isspace() else token_px) <= max_px
             if fits or not line.strip() or token in _NO_LINE_START:
@@ -465,33 +575,53 @@ def wrap_text(fig, text: str, size_pt: float, width_in: float) -> list[str]:
     return lines
 
 
-def frame_figure(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "") -> None:
+def frame_margin_in(size: SizePreset) -> float:
+    """The frame's left and right margin (inches): the title's, the source line's and a plot's edge."""
+    return 0.06 + size.font_pt / 144
+
+
+def _frame_layout(fig, size: SizePreset, title: str, subtitle: str, source: str, keep=()):
+    """Where the frame's texts go: ([(role, lines, pt, colour, top inch or bottom inch)], top_in, bottom_in)."""
+    margin_in = frame_margin_in(size)
+    usable_in = fig.get_size_inches()[0] - 2 * margin_in
+    placed = []
+    top_in = margin_in * 0.8
+    for role, text, pt, colour in (("title", title, size.title_pt, TEXT_COLOUR),
+                                   ("subtitle", subtitle, size.small_pt, "#444444")):
+        if text:
+            lines = wrap_text(fig, text, pt, usable_in, keep)
+            placed.append((role, lines, pt, colour, top_in))
+            top_in += len(lines) * pt * 1.25 / 72 + pt * 0.35 / 72
+    bottom_in = margin_in * 0.6
+    if source:
+        lines = wrap_text(fig, source, size.source_pt, usable_in, keep)
+        placed.append(("source", lines, size.source_pt, "#555555", bottom_in))
+        bottom_in += len(lines) * size.source_pt * 1.25 / 72 + size.small_pt * 0.4 / 72
+    top_in += size.font_pt * 0.3 / 72
+    return placed, top_in, bottom_in
+
+
+def frame_extent_in(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "",
+                    keep=()) -> tuple[float, float]:
+    """(top, bottom): the inches :func:`frame_figure` would take above and below the plot area of *fig*
+    (they depend on its width, not its height): to size a figure to its content first."""
+    _, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source, keep)
+    return top_in, bottom_in
+
+
+def frame_figure(fig, size: SizePreset, title: str, subtitle: str = "", source: str = "", keep=()) -> None:
     """Draw the title and subtitle above and the source line below the plot area.
 
     The constrained-layout area shrinks to leave room, so nothing overlaps.
     """
     width_in, height_in = fig.get_size_inches()
-    margin_in = 0.06 + size.font_pt / 144
-    usable_in = width_in - 2 * margin_in
-    x = margin_in / width_in
-    top_in = margin_in * 0.8
-    for text, pt, weight, colour in (
-        (title, size.title_pt, "normal", TEXT_COLOUR),
-        (subtitle, size.small_pt, "normal", "#444444"),
-    ):
-        if not text:
-            continue
-        lines = wrap_text(fig, text, pt, usable_in)
-        fig.text(x, 1 - top_in / height_in, "\n".join(lines), ha="left", va="top",
-                 fontsize=pt, fontweight=weight, color=colour, linespacing=1.25)
-        top_in += len(lines) * pt * 1.25 / 72 + pt * 0.35 / 72
-    bottom_in = margin_in * 0.6
-    if source:
-        lines = wrap_text(fig, source, size.small_pt * 0.92, usable_in)
-        fig.text(x, bottom_in / height_in, "\n".join(lines), ha="left", va="bottom",
-                 fontsize=size.small_pt * 0.92, color="#555555", linespacing=1.25)
-        bottom_in += len(lines) * size.small_pt * 0.92 * 1.25 / 72 + size.small_pt * 0.4 / 72
-    top_in += size.font_pt * 0.3 / 72
+    x = frame_margin_in(size) / width_in
+    placed, top_in, bottom_in = _frame_layout(fig, size, title, subtitle, source, keep)
+    drawn = getattr(fig, "frame_texts", {})
+    for role, lines, pt, colour, at_in in placed:
+        top = role != "source"
+        drawn[role] = fig.text(x, 1 - at_in / height_in if top else at_in / height_in, "\n".join(lines), ha="left",
+                               va="top" if top else "bottom", fontsize=pt, color=colour, linespacing=1.25)
     fig.get_layout_engine().set(
         rect=(0, bottom_in / height_in, 1, 1 - (top_in + bottom_in) / height_in)
     )

@@ -1,4 +1,4 @@
-"""Tests of analysis/figures.py: prepared data, drawing from tiny frames, texts, export, manifest, CLI."""
+"""Tests of analysis/figures/ (one module per figure, common, export): prepared data, drawing from tiny frames, texts, export, manifest, CLI."""
 from __future__ import annotations
 
 import io
@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import figures, style
+from analysis.figures import check
 from analysis.parameters import get_parameters
 from conftest import embedded_font_families, svg_font
 
@@ -27,14 +28,14 @@ def test_registry_has_every_figure_of_the_issue():
 
 # --- prepared data: real values -----------------------------------------------------------
 def test_poverty_outcomes_splits_the_registered_households():
-    df = figures.prepare_poverty_outcomes()
+    df = figures.poverty_outcomes.prepare()
     assert list(df["category"]) == ["out_of_poverty", "remaining"]
     assert list(df["households"]) == [113, 243 - 113]  # = 130, computed, not stated
     assert list(df["basis"]) == ["fact", "computed"]
 
 
 def test_quantities_to_scale_holds_the_articles_numbers():
-    df = figures.prepare_quantities_to_scale()
+    df = figures.quantities_to_scale.prepare()
     assert list(df["value"]) == [1500, 180, 150, 35, 2_000_000, 800_000]
     assert list(df["panel"]) == ["area"] * 4 + ["segments"] * 2
     assert set(df["qualifier"]) == {"exact"}
@@ -42,7 +43,7 @@ def test_quantities_to_scale_holds_the_articles_numbers():
 
 def test_money_flow_bars_follow_the_base_case():
     p = get_parameters("base")
-    df = figures.prepare_contract_money_flow().set_index("step")
+    df = figures.contract_money_flow.prepare().set_index("step")
     revenue = p.segments * p.yield_kg_per_segment * p.price_yuan_per_kg  # 800,000 × 0.045 × 60 = 2,160,000
     cost = p.segments * p.cost_yuan_per_segment                          # 800,000 × 1.75 = 1,400,000
     profit = revenue - cost                                               # 760,000
@@ -61,23 +62,80 @@ def test_money_flow_bars_follow_the_base_case():
 
 
 def test_villages_industries_never_names_the_unnamed_villages():
-    df = figures.prepare_villages_industries()
+    df = figures.villages_industries.prepare()
     unnamed = df[~df["is_named"]]
     assert set(unnamed["village_en"]) == {""} and set(unnamed["village_zh"]) == {""}
     assert set(unnamed["villages"]) == {10 - 4}  # ten villages, four named
-    assert set(unnamed.loc[unnamed["industry_id"] != figures.CONTRACT_INDUSTRY, "status"]) == {"unknown"}
+    assert set(unnamed.loc[unnamed["industry_id"] != figures.villages_industries.CONTRACT_INDUSTRY, "status"]) == {"unknown"}
     assert df["village_id"].nunique() == 4 + 1
 
 
 def test_governance_tree_is_connected():
-    df = figures.prepare_governance()
+    df = figures.governance.prepare()
     ids = set(df["node_id"])
     assert df["node_id"].is_unique
     assert all(parent in ids for parent in df["parent_id"] if parent)
     assert list(df.loc[df["parent_id"] == "", "node_id"]) == ["township"]
     assert (df["kind"] == "working_group").sum() == 3 and (df["kind"] == "party_group").sum() == 3
-    layout = figures._tree_layout(df)
-    assert set(layout) == ids
+    assert figures.governance._depths(df)["lusen_cooperative"] == 4  # township > villages > Dabao > branch > coop
+
+
+# --- the organogram reads as a tree ----------------------------------------------------------------------
+def _organogram(lang, size):
+    """The drawn organogram: (figure, its layout, box patches, edge patches, box texts)."""
+    from matplotlib.patches import FancyBboxPatch, PathPatch
+
+    fig = figures.make_figure("governance", lang, size)
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    edges = [p for p in ax.patches if isinstance(p, PathPatch)]
+    df = figures.prepared("governance")
+    texts = figures.governance.box_texts(df, lang)
+    with style.figure_style(size) as preset:
+        tree = figures.governance.layout(fig, df, texts, preset,
+                                         fig.get_size_inches()[0] - 2 * style.frame_margin_in(preset),
+                                         keep=figures.governance.names(df))
+    return fig, tree, boxes, edges, texts
+
+
+@pytest.mark.parametrize(("lang", "size", "kind"), [("en", "double-column", "columns"), ("zh", "web", "columns"),
+                                                    ("zh", "single-column", "outline"),
+                                                    ("en", "single-column", "outline")])
+def test_organogram_boxes_edges_and_names(lang, size, kind):
+    fig, tree, boxes, edges, texts = _organogram(lang, size)
+    df = figures.prepared("governance")
+    assert tree.kind == kind  # the left-to-right tree where its names fit unbroken, else the outline
+    assert len(boxes) == len(df) and len(edges) == len(df) - 1  # one box per body, one edge per link
+    placed = list(tree.boxes.values())
+    for i, a in enumerate(placed):  # no two boxes overlap
+        for b in placed[i + 1:]:
+            assert (a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y
+                    or b.y + b.height <= a.y), (a.node_id, b.node_id)
+    parent = dict(zip(df["node_id"], df["parent_id"]))
+    starts, ends = set(), set()
+    for child, vertices, _ in tree.edges:  # every edge meets both its boxes, on their edges
+        p, c = tree.boxes[parent[child]], tree.boxes[child]
+        (x0, y0), (x1, y1) = vertices[0], vertices[-1]
+        assert (x0 == pytest.approx(p.x + p.width) and p.y < y0 < p.y + p.height) or \
+               (y0 == pytest.approx(p.y + p.height) and p.x < x0 < p.x + p.width), child
+        assert x1 == pytest.approx(c.x) and y1 == pytest.approx(c.centre_y), child
+        starts.add((round(x0, 6), round(y0, 6)))
+        ends.add((round(x1, 6), round(y1, 6)))
+    assert len(starts) == len(ends) == len(tree.edges)  # no two edges start or end at one point
+    implied = set(df.loc[df["link_basis"] == "implied", "node_id"])
+    dashed = {e for e in edges if e.get_linestyle() == "--"}
+    assert len(dashed) == len(implied) == 10  # dashed = inferred, solid = stated in the article
+    renderer = check.laid_out(fig, size)
+    for box in boxes:  # text never leaves its box
+        (text,) = [t for t in fig.axes[0].texts if getattr(t, "_dasuhe_labels", ()) == (box,)]
+        outer, inner = box.get_window_extent(renderer), text.get_window_extent(renderer)
+        assert outer.x0 <= inner.x0 and inner.x1 <= outer.x1 and outer.y0 <= inner.y0 and inner.y1 <= outer.y1, \
+            text.get_text()
+    lines = [line for box in tree.boxes.values() for line in box.lines]
+    for name in figures.governance.names(df):  # a proper name is never broken across lines
+        if any(name in texts[n] for n in texts):
+            assert any(name in line for line in lines), name
+    assert "三十道河村" in figures.governance.names(df) and "大苏河乡产业扶贫党支部" in figures.governance.names(df)
 
 
 # --- drawing from tiny hand-made frames -------------------------------------------------------
@@ -93,7 +151,7 @@ def test_draw_quantities_from_a_tiny_frame_shows_qualifiers():
         {"panel": "segments", "fact_id": "tianfu_segments_for_poor", "value": 800000.0, "unit": "segments",
          "qualifier": "at_least", "label_en": "Poor", "label_zh": "贫困户"},
     ])
-    fig = figures.draw_quantities_to_scale(df, lang="en", size="single-column")
+    fig = figures.quantities_to_scale.draw(df, lang="en", size="single-column")
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert texts == ["35 mu", "≥ 800,000 segments"]
     assert _tick_labels(fig.axes[0]) == ["Dabao"]
@@ -112,7 +170,7 @@ def test_draw_tornado_from_a_tiny_frame_drops_flat_assumptions():
          "low": 0.03, "base": 0.05, "high": 0.08, "output_low": 200.0, "output_high": 200.0, "output_base": 200.0,
          "swing": 0.0},
     ])
-    fig = figures.draw_tornado(df, lang="en")
+    fig = figures.tornado.draw(df, lang="en")
     assert _tick_labels(fig.axes[0]) == ["Subsidy\n30%–70%", "Price\n50–70 yuan per kg"]  # largest swing on top
     text = figures.figure_text("tornado", df, "en")
     assert "1 further assumptions do not change" in text["caption"]  # 3 rows, 2 move: 3 − 2 = 1
@@ -123,7 +181,7 @@ def test_draw_tornado_from_a_tiny_frame_drops_flat_assumptions():
 def test_draw_poverty_outcomes_draws_one_square_per_household():
     df = pd.DataFrame([{"category": "out_of_poverty", "households": 3.0, "basis": "fact", "fact_id": "x"},
                        {"category": "remaining", "households": 2.0, "basis": "computed", "fact_id": "y"}])
-    fig = figures.draw_poverty_outcomes(df, lang="zh", size="web")
+    fig = figures.poverty_outcomes.draw(df, lang="zh", size="web")
     collections = fig.axes[0].collections
     assert [len(c.get_paths()) for c in collections] == [3, 2]
 
@@ -147,7 +205,7 @@ def test_text_templates_hold_no_numbers():
 
 # --- words follow the parameters a model figure is drawn for ---------------------------------------
 def _price_high() -> float:
-    return float(figures._assumptions().loc["price_yuan_per_kg", "high"])
+    return float(figures.common.assumption_table().loc["price_yuan_per_kg", "high"])
 
 
 def test_find_case_names_a_preset_only_when_the_parameters_are_that_preset():
@@ -243,6 +301,15 @@ def test_montecarlo_words_say_which_assumptions_were_drawn():
     assert set(unknown["case"]) == {"custom"}
 
 
+def test_figure_caption_is_the_figures_caption_in_italics():
+    caption = figures.figure_text("poverty_outcomes", figures.prepared("poverty_outcomes"), "zh")["caption"]
+    assert figures.figure_caption("poverty_outcomes", "zh")._repr_markdown_() == f"*{caption}*"
+    p = get_parameters("high")
+    high = figures.figure_text("income_channels", figures.prepared("income_channels", p), "en")["caption"]
+    assert figures.figure_caption("income_channels", "en", p=p)._repr_markdown_() == f"*{high}*"
+    assert high.startswith("Yearly income per registered poor household by channel (high preset): ")
+
+
 @pytest.mark.parametrize("figure_id", FIGURE_IDS)
 def test_texts_are_filled_in_both_languages(figure_id):
     df = figures.prepared(figure_id)
@@ -302,15 +369,21 @@ def test_export_writes_files_csv_and_a_manifest_covering_every_figure(tmp_path):
     written = figures.export_figures(["poverty_outcomes"], ["png"], ["single-column"], ["zh"], tmp_path)
     names = sorted(str(p.relative_to(tmp_path)) for p in written)
     assert names == ["manifest.json", "poverty_outcomes/poverty_outcomes.csv",
+                     "poverty_outcomes/poverty_outcomes_caption_en.txt", "poverty_outcomes/poverty_outcomes_caption_zh.txt",
                      "poverty_outcomes/poverty_outcomes_zh_single-column.png"]
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     entries = {entry["id"]: entry for entry in manifest["figures"]}
     assert list(entries) == FIGURE_IDS
     for entry in entries.values():
         assert entry["alt_en"] and entry["alt_zh"] and entry["title_zh"] and entry["caption_en"]
-        assert entry["function"] == f"analysis.figures.draw_{entry['id']}"
+        assert entry["function"] == f"analysis.figures.{entry['id']}.draw"
+        assert entry["prepare"] == f"analysis.figures.{entry['id']}.prepare"
         assert entry["data_csv"] == f"{entry['id']}/{entry['id']}.csv"
     assert entries["poverty_outcomes"]["files"] == ["poverty_outcomes/poverty_outcomes_zh_single-column.png"]
+    assert entries["poverty_outcomes"]["files_nochrome"] == []
+    assert entries["poverty_outcomes"]["caption_file_zh"] == "poverty_outcomes/poverty_outcomes_caption_zh.txt"
+    caption_zh = (tmp_path / "poverty_outcomes" / "poverty_outcomes_caption_zh.txt").read_text(encoding="utf-8")
+    assert caption_zh == entries["poverty_outcomes"]["caption_text_zh"] + "\n"
     assert entries["poverty_outcomes"]["facts"] == ["households_out_of_poverty_2017", "outcome_year",
                                                     "poor_households_registered", "poor_persons_registered"]
     assert entries["governance"]["files"] == []
@@ -331,6 +404,8 @@ def test_rendering_twice_in_separate_processes_gives_identical_bytes(tmp_path):
         outputs.append({p.relative_to(tmp_path / run): p.read_bytes() for p in (tmp_path / run).rglob("*")
                         if p.is_file()})
     assert sorted(map(str, outputs[0])) == ["contract_money_flow/contract_money_flow.csv",
+                                            "contract_money_flow/contract_money_flow_caption_en.txt",
+                                            "contract_money_flow/contract_money_flow_caption_zh.txt",
                                             "contract_money_flow/contract_money_flow_zh_single-column.pdf",
                                             "contract_money_flow/contract_money_flow_zh_single-column.png",
                                             "contract_money_flow/contract_money_flow_zh_single-column.svg",
@@ -348,6 +423,7 @@ CHOICES = ", ".join(FIGURE_IDS)
     (["--size", "huge"], "error: size 'huge': unknown size preset, choose one of web, single-column, double-column, slide"),
     (["--lang", "fr"], "error: lang 'fr': unknown language, choose one of en, zh"),
     (["--jobs", "0"], "error: --jobs=0: must be >= 1"),
+    (["--chrome", "some"], "error: chrome 'some': unknown chrome, choose one of full, none"),
     (["--colour"], "error: python -m analysis figures: unrecognized arguments: --colour"),
 ])
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, args, message):
@@ -356,6 +432,100 @@ def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, args, me
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
     assert not out.exists()
+
+
+def test_caption_text_is_title_subtitle_caption_and_source_as_sentences():
+    df = figures.prepared("poverty_outcomes")
+    en = figures.figure_text("poverty_outcomes", df, "en")
+    source = figures.figure_source("poverty_outcomes", df, "en")
+    # the title and subtitle get a full stop, the caption has its own, the source line gets one
+    assert figures.caption_text("poverty_outcomes", df, "en") == \
+        f"{en['title']}. {en['subtitle']}. {en['caption']} {source}."
+    assert figures.caption_text("poverty_outcomes", df, "en").startswith(
+        "113 of 243 registered poor households were out of poverty by the end of 2017. One square per registered "
+        "poor household (690 registered poor persons); ")
+    zh = figures.figure_text("poverty_outcomes", df, "zh")
+    assert figures.caption_text("poverty_outcomes", df, "zh") == \
+        f"{zh['title']}。{zh['subtitle']}。{zh['caption']}{figures.figure_source('poverty_outcomes', df, 'zh')}。"
+
+
+def test_chrome_none_leaves_title_subtitle_and_source_out_and_the_plot_grows():
+    full = figures.make_figure("tornado", "en", "single-column")
+    bare = figures.make_figure("tornado", "en", "single-column", chrome="none")
+    assert set(full.frame_texts) == {"title", "subtitle", "source"} and bare.frame_texts == {}
+    assert [t.get_text() for t in bare.texts] == []
+    assert list(full.get_size_inches()) == list(bare.get_size_inches())
+    with style.figure_style("single-column"):
+        style.render_formats(full, [])
+        style.render_formats(bare, [])
+    assert bare.axes[0].get_position().height > full.axes[0].get_position().height * 1.3
+
+
+def test_export_without_chrome_writes_nochrome_files_and_lists_them(tmp_path):
+    written = figures.export_figures(["tornado"], ["svg"], ["double-column"], ["en"], tmp_path, chrome="none")
+    names = sorted(str(p.relative_to(tmp_path)) for p in written)
+    assert names == ["manifest.json", "tornado/tornado.csv", "tornado/tornado_caption_en.txt",
+                     "tornado/tornado_caption_zh.txt", "tornado/tornado_en_double-column_nochrome.svg"]
+    entry = next(e for e in json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["figures"]
+                 if e["id"] == "tornado")
+    assert entry["files"] == [] and entry["files_nochrome"] == ["tornado/tornado_en_double-column_nochrome.svg"]
+    svg = (tmp_path / "tornado" / "tornado_en_double-column_nochrome.svg").read_text(encoding="utf-8")
+    assert "Which assumptions move" not in svg and "Source:" not in svg and "Farm-gate price" in svg
+
+
+@pytest.mark.parametrize(("size", "shown_px"), [("web", 8.0 * 96), ("single-column", 3.5 * 96)])
+def test_a_figure_shows_in_notebooks_as_svg_with_its_font_and_a_png_at_twice_its_size(size, shown_px):
+    import base64
+
+    from PIL import Image
+
+    fig = figures.make_figure("tornado", "zh", size)
+    data, metadata = fig._repr_mimebundle_()
+    assert sorted(data) == ["image/png", "image/svg+xml"]  # Quarto takes the SVG, the PNG is the fallback
+    svg = data["image/svg+xml"]
+    assert "@font-face" in svg and "<text" in svg  # text as text, the subset font embedded
+    assert svg_font(svg.encode())["name"].getDebugName(1) == style.FIGURE_FONT_FAMILY
+    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    assert metadata["image/png"]["width"] == int(shown_px)  # shown as wide as the SVG (W in x 96 px)
+    assert png.size[0] == 2 * int(shown_px)  # 8 in x 96 x 2 = 1536 px (web), 3.5 x 96 x 2 = 672 (column)
+    # the same bytes as the export's SVG of this figure
+    assert svg.encode() == figures.render_one("tornado", "zh", size, ["svg"])["svg"]
+
+
+def test_ipython_displays_the_figure_through_its_bundle():
+    from IPython.core.formatters import DisplayFormatter
+
+    fig = figures.make_figure("poverty_outcomes", "en", "web")
+    data, metadata = DisplayFormatter().format(fig, include={"image/svg+xml", "image/png"})
+    assert sorted(data) == ["image/png", "image/svg+xml"] and metadata["image/png"]["width"] == 768
+    only_svg, _ = fig._repr_mimebundle_(include={"image/svg+xml"})
+    assert list(only_svg) == ["image/svg+xml"]
+
+
+def test_contact_sheet_has_one_labelled_page_per_figure_and_the_same_bytes_twice(tmp_path):
+    from pypdf import PdfReader
+
+    ids = ["poverty_outcomes", "tornado"]
+    one = figures.contact.write_contact_sheet(tmp_path / "a.pdf", ids, ["single-column"], ["en", "zh"], "none")
+    two = figures.contact.write_contact_sheet(tmp_path / "b.pdf", ids, ["single-column"], ["en", "zh"], "none", jobs=2)
+    assert one.read_bytes() == two.read_bytes()
+    pages = PdfReader(one).pages
+    assert len(pages) == 2 * 2  # 2 figures x 2 languages x 1 size
+    texts = [" ".join(page.extract_text().split()) for page in pages]
+    assert texts[0].startswith("1 / 4 poverty_outcomes en single-column (3.5 × ")
+    assert texts[3].startswith("4 / 4 tornado zh single-column (3.5 × ")
+    assert "Which assumptions move the transfer per poor person most." in texts[1]  # the caption, without chrome
+    assert float(pages[0].mediabox.width) == figures.contact.MIN_PAGE_WIDTH_IN * 72
+
+
+def test_contact_sheet_from_the_command_line(tmp_path):
+    result = _run("--contact-sheet", str(tmp_path / "sheet.pdf"), "--only", "governance", "--lang", "zh", "-j", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.pdf'}: 1 pages (1 figures")
+    bad = _run("--contact-sheet", str(tmp_path / "sheet.png"))
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == [f"error: --contact-sheet {tmp_path / 'sheet.png'}: must be a .pdf file"]
+    assert not (tmp_path / "sheet.png").exists()
 
 
 @pytest.mark.slow

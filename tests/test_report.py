@@ -322,13 +322,6 @@ def test_contract_terms_cases_and_parameter_tables():
     assert table["Kind"].tolist() == ["fact", "assumption"]
 
 
-def test_figure_caption_is_the_figures_caption_in_italics():
-    from analysis import figures
-
-    caption = figures.figure_text("poverty_outcomes", figures.prepared("poverty_outcomes"), "zh")["caption"]
-    assert report.figure_caption("poverty_outcomes", "zh")._repr_markdown_() == f"*{caption}*"
-
-
 def test_format_fact():
     assert report.format_fact("tianfu_temporary_workers_max_per_day") == "≤ 200 persons per day"  # 最高达到200人/日
     assert report.format_fact("profit_share_villages", lang="zh") == "60%"  # 10个村占60%

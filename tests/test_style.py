@@ -21,8 +21,10 @@ def test_size_presets_have_the_column_widths_and_slide_shape():
     slide = style.SIZES["slide"]
     assert round(slide.width_in / slide.height_in, 3) == round(16 / 9, 3)  # 13.333 / 7.5 = 1.7777
     for preset in style.SIZES.values():
-        assert preset.small_pt >= 6  # nothing below 6 pt, legible in print
-        assert preset.small_pt < preset.font_pt < preset.title_pt
+        assert preset.source_pt >= style.MIN_SOURCE_PT  # the source line: 6 pt at least
+        assert preset.source_pt <= preset.small_pt < preset.font_pt < preset.title_pt
+    for name in style.PRINT_SIZES:  # in print no text below 7 pt but the source line
+        assert style.SIZES[name].small_pt >= style.MIN_PRINT_PT == 7.0
 
 
 @pytest.mark.parametrize(("size", "pixels"), [
@@ -140,12 +142,47 @@ def test_wrap_text_keeps_every_line_inside_the_width():
     text = "大苏河乡坚持把脱贫攻坚作为最大的政治任务，找准党建定位，进一步夯实责任、建强组织、明析产业项目"
     lines = style.wrap_text(fig, text, 9, 2.0)
     assert len(lines) > 1
-    assert "".join(lines) == text  # Chinese breaks between characters, nothing lost
+    assert "".join(lines) == text  # Chinese breaks between words, nothing lost
     assert not any(line.startswith(("，", "、")) for line in lines)
     english = style.wrap_text(fig, "one two three four five six seven eight nine ten eleven twelve", 9, 1.0)
     assert " ".join(english) == "one two three four five six seven eight nine ten eleven twelve"
     for line in lines + english:
         assert style._token_width_px(line, 9, fig.dpi) <= 2.0 * fig.dpi
+
+
+WIDTHS = [w / 100 for w in range(20, 260, 5)]  # 0.2 to 2.55 in: every break a wrap can choose
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("Sanshidaohe 三十道河村", "三十道河村"),      # a village name (from data/villages.csv, unbreakable)
+    ("field-grown ginseng 平地参", "平地参"),      # a product (data/village_industries.csv)
+    ("另外6个村（原文未点名）", "原文"),            # a word: jieba's dictionary
+    ("大苏河乡产业扶贫党支部下设3个党小组", "大苏河乡产业扶贫党支部"),  # an organisation
+])
+def test_chinese_breaks_between_words_never_inside_a_name(text, word):
+    from analysis.figures.common import proper_names
+
+    fig = _figure("t")
+    for width in WIDTHS:
+        lines = style.wrap_text(fig, text, 7, width, keep=proper_names())
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert any(word in line for line in lines), (width, lines)
+
+
+def test_wrap_breaks_chinese_at_word_boundaries_and_keeps_brackets_and_units_attached():
+    fig = _figure("t")
+    text = "另外6个村（原文未点名）"
+    assert style._tokens(text) == ["另外", "6个村", "（原文", "未", "点名", "）"]  # HMM joins 个村; 6 keeps its unit
+    assert style._tokens("截至2017年底，243户") == ["截至", "2017年底", "，", "243户"]
+    seen = set()
+    for width in WIDTHS:
+        lines = style.wrap_text(fig, text, 7, width)
+        seen.add(tuple(lines))
+        assert not any(line.endswith("（") or line.startswith(("）", "，")) for line in lines)
+    # the breaks it can choose: between words only (原/文, 点/名, 6/个 never)
+    breaks = {tuple(len("".join(lines[:i + 1])) for i in range(len(lines) - 1)) for lines in seen}
+    assert {cut for found in breaks for cut in found} <= {2, 5, 8, 9, 11}
+    assert style.wrap_text(fig, "平地参", 7, 0.01, keep=("平地参",)) == ["平地参"]  # too wide: a line of its own
 
 
 def test_missing_glyph_is_an_error_not_tofu():
