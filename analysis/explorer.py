@@ -32,7 +32,8 @@ import math
 import re
 from pathlib import Path
 
-from analysis import data, figures, model, paths, report, scenarios, style
+from analysis import data, model, paths, report, scenarios, style
+from analysis.figures import break_even_map
 from analysis.errors import ParameterError
 from analysis.parameters import (
     ASSUMPTION_NAMES, FACT_PARAMETERS, POLICY_LEVERS, POSITIVE, PRESETS, SETTABLE, SHARES, assumption_table,
@@ -245,7 +246,7 @@ def _map_axes(table) -> dict:
     assumed low-high of price and yield and the margin added beyond them and the break-even line."""
     return {"price": [float(table.at["price_yuan_per_kg", c]) for c in ("low", "high")],
             "yield": [float(table.at["yield_kg_per_segment", c]) for c in ("low", "high")],
-            "margin": figures.MAP_MARGIN}
+            "margin": break_even_map.MAP_MARGIN}
 
 
 def _facts(lang: str, data_dir) -> dict:
