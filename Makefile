@@ -46,8 +46,9 @@ $(STAMP): requirements.txt pyproject.toml
 	mkdir -p .cache
 	$(PY) -m pip install --quiet -r requirements.txt > .cache/pip.log 2>&1 || { cat .cache/pip.log; exit 1; }
 	$(PY) -m pip install --quiet --no-deps -e . > .cache/pip.log 2>&1 || { cat .cache/pip.log; exit 1; }
-	# the git filter that keeps notebooks' outputs out of commits (.gitattributes names it)
-	if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install; fi
+	# the git filter that keeps notebooks' outputs out of commits (.gitattributes names it); cell ids kept
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install && \
+	  git config filter.nbstripout.clean '"$(CURDIR)/$(PY)" -m nbstripout --keep-id'; fi
 	touch $@
 
 clean:

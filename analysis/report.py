@@ -782,6 +782,24 @@ def join_labels(names, lang: str = "en") -> str:
     return ("、".join(labels[:-1]) + "和" + labels[-1]) if len(labels) > 1 else "".join(labels)
 
 
+_RECIPIENTS = {
+    "en": {"rule": "the {n} not yet out of poverty", "other": "the {n} receiving it"},
+    "zh": {"rule": "尚未脱贫的{n}", "other": "受补助的{n}"},
+}
+
+
+def recipients_phrase(p, lang: str = "en") -> str:
+    """Who receives the subsidy, in words that stay true for any parameters: "the 130 households not
+    yet out of poverty" when the recipients are the article's (the computed default), else "the 200
+    households receiving it"."""
+    from analysis.parameters import computed_value
+
+    _check_lang(lang)
+    rule = p.recipient_households == computed_value("recipient_households", p.as_dict())
+    return _RECIPIENTS[lang]["rule" if rule else "other"].format(
+        n=format_quantity(p.recipient_households, "households", lang=lang))
+
+
 def first_order_table(first_order, lang: str = "en", output: str = "per_recipient_person_yuan"):
     """The Monte Carlo's first-order variance shares of *output*: the share of its variance each
     uncertain input explains alone, largest first."""

@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -423,18 +422,6 @@ def shown_text(folder: Path) -> str:
     return "".join(sorted(chars))
 
 
-def _swap_in(build_dir: Path, out_dir: Path) -> None:
-    """Replace *out_dir* by *build_dir* with two renames (the old site is removed after)."""
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-        os.rmdir(old)
-        os.replace(out_dir, old)
-    os.replace(build_dir, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------------------------
 # the build
 # --------------------------------------------------------------------------------------------
@@ -449,6 +436,16 @@ class SiteResult:
     warnings: tuple[str, ...] = ()
 
 
+def forget_build(cache_dir: Path, executed: dict, since: float) -> None:
+    """Forget what a build made while its inputs changed under it: the validation and outputs stamps,
+    and every executed page written since *since*, so the next build makes them again."""
+    for stamp in (VALIDATED_STAMP, OUTPUTS_STAMP):
+        (cache_dir / stamp).unlink(missing_ok=True)
+    for notebook in executed.values():
+        if notebook.is_file() and notebook.stat().st_mtime >= since:
+            notebook.unlink()
+
+
 def site_key(executed: dict, quarto_version: str) -> str:
     """Key of a whole render: the executed pages, the configuration and assets, the Quarto version."""
     files = [p for p in executed.values()] + [paths.QUARTO_CONFIG, paths.REFERENCES_BIB, paths.CITATION_FILE]
@@ -461,10 +458,15 @@ def site_key(executed: dict, quarto_version: str) -> str:
 def site_current(key: str, out_dir: Path) -> bool:
     """True if *out_dir* is the site this key builds, untouched since (its files hash as recorded)."""
     stamp = _read_stamp(out_dir / SITE_STAMP)
-    if stamp.get("key") != key:
-        return False
-    files = [p for p in out_dir.rglob("*") if p.is_file() and p.name != SITE_STAMP]
-    return stamp.get("files") == hash_files(files, root=out_dir)
+    return stamp.get("key") == key and stamp.get("files") == _site_files_hash(out_dir)
+
+
+def _site_files_hash(folder: Path) -> str:
+    """Hash of the site's files: all but the stamp and the output marker (analysis.io)."""
+    from analysis.io import OUTPUT_MARKER
+
+    files = [p for p in folder.rglob("*") if p.is_file() and p.name not in {SITE_STAMP, OUTPUT_MARKER}]
+    return hash_files(files, root=folder)
 
 
 def build_site(*, jobs: int | None = None, use_cache: bool = True, out_dir: Path | None = None,
@@ -472,7 +474,7 @@ def build_site(*, jobs: int | None = None, use_cache: bool = True, out_dir: Path
     """Steps 1-5 of the module docstring; the finished site is in *out_dir* (default ``_site/``)."""
     from analysis import fonts, quarto
 
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     out_dir = Path(out_dir or paths.SITE_DIR).resolve()
     cache_dir = paths.SITE_CACHE_DIR
     jobs = jobs or (os.cpu_count() or 1)
@@ -504,10 +506,9 @@ def build_site(*, jobs: int | None = None, use_cache: bool = True, out_dir: Path
         found = [render_edition(quarto_cmd, lang, stage, cache_dir) for lang, stage in stages.items()]
     for lang, lines in zip(stages, found):
         warnings += [f"{lang}: {line}" for line in lines]
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    build_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    try:
-        os.chmod(build_dir, 0o755)  # mkdtemp makes it private; a site is read by a web server
+    from analysis.io import atomic_directory
+
+    with atomic_directory(out_dir, option="--out") as build_dir:  # the old site stays whole until the swap
         for lang, stage in stages.items():
             rendered = stage / "_site"
             for page in pages_:
@@ -524,17 +525,12 @@ def build_site(*, jobs: int | None = None, use_cache: bool = True, out_dir: Path
                 target = build_dir / edition_root(lang) / WEB_FONTS_DIR / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-        files = [p for p in build_dir.rglob("*") if p.is_file()]
-        _write_stamp(build_dir / SITE_STAMP, {"key": key, "files": hash_files(files, root=build_dir)})
-        after = hash_files(list_dependency_files())
-        if after != before:
-            (build_dir / SITE_STAMP).unlink()
+        if hash_files(list_dependency_files()) == before:
+            _write_stamp(build_dir / SITE_STAMP, {"key": key, "files": _site_files_hash(build_dir)})
+        else:  # an input changed while the build read it: nothing it made is recorded as made from `before`
+            forget_build(cache_dir, executed, started_at)
             print("site: data or code changed while the site was built: it is not recorded as up to date; "
                   "run make site again", file=sys.stderr)
-        _swap_in(build_dir, out_dir)
-    finally:
-        if build_dir.exists():
-            shutil.rmtree(build_dir, ignore_errors=True)
     return SiteResult(out_dir, tuple(p.html_path for p in pages_), True, time.monotonic() - started, tuple(warnings))
 
 

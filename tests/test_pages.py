@@ -147,6 +147,9 @@ def test_git_stores_a_notebook_without_the_outputs_a_run_left(tmp_path):
     subprocess.run(git + ["init", "-q"], check=True)
     (repo / ".gitattributes").write_text(attributes, encoding="utf-8")
     subprocess.run([str(paths.ROOT / ".venv" / "bin" / "nbstripout"), "--install"], cwd=repo, check=True)
+    clean = subprocess.run(["git", "-C", str(paths.ROOT), "config", "filter.nbstripout.clean"], capture_output=True,
+                           text=True).stdout.strip() or f'"{paths.ROOT}/.venv/bin/python" -m nbstripout --keep-id'
+    subprocess.run(git + ["config", "filter.nbstripout.clean", clean], check=True)  # as make venv sets it
     cell = new_code_cell("1 + 1", execution_count=1,
                          outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)])
     nbformat.write(_page(cell), repo / "p.ipynb")
@@ -154,4 +157,5 @@ def test_git_stores_a_notebook_without_the_outputs_a_run_left(tmp_path):
     stored = subprocess.run(git + ["show", ":p.ipynb"], capture_output=True, text=True, check=True).stdout
     code = nbformat.reads(stored, as_version=4).cells[0]
     assert (code.outputs, code.execution_count) == ([], None)
+    assert code.id == nbformat.read(repo / "p.ipynb", as_version=4).cells[0].id  # cell ids are kept
     assert "outputs" in (repo / "p.ipynb").read_text()  # the working copy keeps what the run left

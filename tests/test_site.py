@@ -17,6 +17,7 @@ import mimetypes
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -59,6 +60,7 @@ def _nav_hrefs(items) -> list[str]:
 def test_every_file_quarto_yml_names_exists(quarto_config):
     html, typst = quarto_config["format"]["html"], quarto_config["format"]["typst"]
     named = list(quarto_config["project"]["render"]) + [quarto_config["bibliography"], html["css"],
+                                                        quarto_config["website"]["favicon"],
                                                         typst["include-in-header"], *typst["filters"]]
     assert [name for name in named if not (paths.ROOT / name).is_file()] == []
 
@@ -195,6 +197,7 @@ def test_the_site_is_current_only_while_its_files_are_as_built(tmp_path):
     (out / "notebooks" / "a.html").write_text("<html>")
     files = [p for p in out.rglob("*") if p.is_file()]
     site._write_stamp(out / site.SITE_STAMP, {"key": "k", "files": site.hash_files(files, root=out)})
+    (out / ".dasuhe-output").write_text("marker")  # the output marker is not part of what is compared
     assert site.site_current("k", out)
     assert not site.site_current("other", out)
     (out / "notebooks" / "a.html").unlink()
@@ -228,7 +231,7 @@ def test_a_failing_quarto_leaves_the_previous_site_whole(tmp_path, monkeypatch):
     assert "exited with status 1: ERROR: broken on purpose" in str(info.value)
     assert [p.name for p in out.iterdir()] == ["index.html"]
     assert (out / "index.html").read_text() == "the previous site"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith("._site.build-")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("._site.")]  # no temporary sibling left
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +295,7 @@ def test_a_missing_article_is_said_once_by_the_build_and_never_on_a_page(built_s
     assert built_site["stderr"] == f"site: provenance not checked: article not found at {built_site['article']}\n"
     for path in _html_files(built_site["out"]):
         text = path.read_text(encoding="utf-8")
-        for marker in ("UserWarning", "Traceback", "provenance", "SKIPPED", "Warning:", str(paths.ROOT)):
+        for marker in ("UserWarning", "Traceback", "provenance not checked", "SKIPPED", "Warning:", str(paths.ROOT)):
             assert marker not in text, (path, marker)
 
 
@@ -399,7 +402,8 @@ def test_pdfs_use_the_shipped_fonts_with_bold_and_link_to_published_pages(built_
             names = {line.split()[0].split("+")[-1] for line in fonts_used.splitlines()[2:] if line.strip()}
             assert names <= {"NotoSans-Regular", "NotoSans-Bold", "NotoSans-Italic", "NotoSans-BoldItalic",
                              "NotoSansSC-Regular", "NotoSansSC-Bold", "DejaVuSansMono"}, (pdf, names)
-            assert "NotoSans-Bold" in names, pdf  # headings in the bold face, not a faked one
+            bold = "NotoSans-Bold" if lang == "en" else "NotoSansSC-Bold"  # the edition's first font
+            assert bold in names, pdf  # headings in the bold face, not a faked one
             _, links = _pdf_text_and_links(pdf)
             assert [link for link in links if ".ipynb" in link] == [], pdf
             png = tmp_path / pdf.stem
@@ -570,3 +574,72 @@ def test_the_quarto_site_in_a_real_browser(built_site, serve):
     pages = [site.edition_root(lang) + page.html_path for lang in site.EDITIONS for page in _pages(lang)]
     result = check_site_in_browser(serve(built_site["out"]), pages)
     assert_site_is_sound(result, pages)
+
+
+# ---------------------------------------------------------------------------------------------
+# faults: the real build stopped while its pages run and while Quarto renders (tests/faults.py)
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def site_copy(built_site, tmp_path):
+    """A copy of the built site, where a stopped build must leave it whole; its file hashes."""
+    from faults import hash_tree
+
+    out = tmp_path / "_site"
+    shutil.copytree(built_site["out"], out)
+    return out, hash_tree(out), dict(DASUHE_ARTICLE=str(built_site["article"]))
+
+
+# every signal at one of the two moments, and SIGKILL (the parent gone without a word) at both
+FAULTS = [("pages", signal.SIGTERM), ("pages", signal.SIGKILL), ("quarto", signal.SIGINT), ("quarto", signal.SIGKILL)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment, signum", FAULTS, ids=[f"{m}-{s.name}" for m, s in FAULTS])
+def test_a_build_stopped_at_any_moment_leaves_the_site_whole_and_no_process(site_copy, signum, moment):
+    from faults import Moment, assert_stopped_cleanly, hash_tree, leftovers, run_and_signal
+
+    if not paths.ARTICLE.is_file():
+        pytest.skip(f"article not found at {paths.ARTICLE}: the build would say so on stderr, besides the stop")
+    out, hashes, _ = site_copy  # (with the article present, the build has nothing to say on stderr)
+    args = ["site", "--out", str(out)] + (["--no-cache"] if moment == "pages" else [])
+    when = Moment(line="site: executing") if moment == "pages" else Moment(line="site: rendering", after_seconds=3)
+    outcome = run_and_signal(args, signum, when, timeout=600)
+    assert_stopped_cleanly(outcome, signum)  # status, one line, within 2 s, no kernel/worker/Quarto left
+    assert hash_tree(out) == hashes  # the previous site, every file as it was
+    if signum != signal.SIGKILL:
+        assert leftovers(out) == []
+    else:  # the next run cleans what a kill left, and builds the whole site
+        done = subprocess.run([sys.executable, "-m", "analysis", "site", "--out", str(out)], cwd=paths.ROOT,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr
+        assert leftovers(out) == [] and (out / "index.html").is_file() and (out / "zh" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_data_edited_while_the_site_is_built_is_not_recorded_as_built(tmp_path, monkeypatch, capsys):
+    """An input that changes under a build (and is changed back) must not leave a site that says
+    "up to date": nothing the build made is recorded, so the next build makes it again."""
+    _require_quarto()
+    data = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data)
+    monkeypatch.setattr(paths, "DATA_DIR", data)  # what the build hashes (the pages read the project's)
+    real = site.execute_pages
+    notes = data / "villages.csv"
+    original = notes.read_bytes()
+
+    def edit_while_running(*args, **kwargs):
+        result = real(*args, **kwargs)
+        notes.write_bytes(original + b"\n")  # an edit between reading the inputs and finishing
+        return result
+
+    monkeypatch.setattr(site, "execute_pages", edit_while_running)
+    out = tmp_path / "_site"
+    first = site.build_site(out_dir=out, log=lambda *_: None)
+    assert first.rebuilt
+    assert "site: data or code changed while the site was built" in capsys.readouterr().err
+    assert not (out / site.SITE_STAMP).exists()
+    notes.write_bytes(original)  # edited back
+    monkeypatch.setattr(site, "execute_pages", real)
+    assert site.build_site(out_dir=out, log=lambda *_: None).rebuilt  # not "up to date"
+    assert (out / site.SITE_STAMP).exists()
+    assert not site.build_site(out_dir=out, log=lambda *_: None).rebuilt  # now it is
