@@ -205,13 +205,13 @@ RUNS = {
     ),
     "notebooks/04-enterprise-contract.ipynb": Run(
         lambda: {"preset": "low"}, "check-money-flow",
-        lambda p: f"**{report.format_yuan(_season(preset=p.get('preset', 'base'))['per_household_yuan'])} "
-                  "per registered household**",
+        lambda p: f"**{report.format_yuan(_season(preset=p.get('preset', 'base'))['per_recipient_household_yuan'])} "
+                  "for each of the 130 households not yet out of poverty**",  # 243 - 113 registered households
     ),
     # The brief's example: doubling the price changes the per-person transfer to the model's value.
     "notebooks/05-income-scenarios.ipynb": Run(
         lambda: {"price_yuan_per_kg": _base_price_doubled()}, "check-per-person",
-        lambda p: f"{report.format_yuan(_season(**p)['per_person_yuan'])} per person**",
+        lambda p: f"{report.format_yuan(_season(**p)['per_recipient_person_yuan'])} per person**",
     ),
     "notebooks/06-outcomes-and-cases.ipynb": Run(
         lambda: {"lang": "zh"}, "caption-poverty_outcomes", _caption("poverty_outcomes"),
