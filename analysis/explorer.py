@@ -153,6 +153,7 @@ WORDS = {
         "facts": "Facts of the article used",
         "kg_per_jin": "1 jin = {kg} kg",
         "noscript": "The scenario explorer needs JavaScript.",
+        "plain": "<the scenario explorer: open the page on the website>",
     },
     "zh": {
         "title": "情景探索",
@@ -201,6 +202,7 @@ WORDS = {
         "facts": "所用原文事实",
         "kg_per_jin": "1斤 = {kg}千克",
         "noscript": "情景探索需要启用JavaScript。",
+        "plain": "<情景探索：请在网站上打开本页>",
     },
 }
 
@@ -264,9 +266,13 @@ def _facts(lang: str, data_dir) -> dict:
 
 
 def _article_source(lang: str, paragraph: int, data_dir) -> str:
+    """The article and a paragraph of it, as a source line: ``共产党员网, <title> (2018-06-04), paragraph 6``;
+    in Chinese ``共产党员网《<title>》（2018-06-04），第6段``."""
     row = data.load_table("source", data_dir).iloc[0]
-    where = f"paragraph {paragraph}" if lang == "en" else f"第{paragraph}段"
-    return f"{row['publisher_zh']}, {row['title_zh']} ({row['date_published'].date().isoformat()}), {where}"
+    published = row["date_published"].date().isoformat()
+    if lang == "zh":
+        return f"{row['publisher_zh']}《{row['title_zh']}》（{published}），第{paragraph}段"
+    return f"{row['publisher_zh']}, {row['title_zh']} ({published}), paragraph {paragraph}"
 
 
 def _recipient_inputs(lang: str, facts: dict, data_dir) -> list[dict]:
@@ -309,7 +315,8 @@ def _parameter_inputs(lang: str, facts: dict, data_dir) -> dict[str, dict]:
             row = table.loc[name]
             unit, label = row["unit"], row[f"label_{lang}"]
             low, high = float(row["low"]), float(row["high"])
-            source = {"id": row["source_id"], "title": sources.at[row["source_id"], "title"]}
+            title = sources.at[row["source_id"], "title" if lang == "en" else "title_zh"]
+            source = {"id": row["source_id"], "title": title}
             confidence = CONFIDENCE_LABELS[row["confidence"]][0 if lang == "en" else 1]
             kind, range_label = "assumption", WORDS[lang]["range"]
         else:
@@ -447,16 +454,17 @@ class Explorer:
     PDF, where the page says in its prose what the site offers there.
     """
 
-    def __init__(self, fragment: str):
+    def __init__(self, fragment: str, lang: str = "en"):
         self.fragment = fragment
+        self.lang = _check_lang(lang)
 
     def _repr_markdown_(self) -> str:
         return f"```{{=html}}\n{self.fragment}\n```\n"
 
     def __repr__(self) -> str:
-        return "<the scenario explorer: open the page on the website>"
+        return WORDS[self.lang]["plain"]
 
 
 def explorer(lang: str = "en", compact: bool = False) -> Explorer:
     """The explorer for a notebook cell (see :class:`Explorer`)."""
-    return Explorer(explorer_html(lang, compact))
+    return Explorer(explorer_html(lang, compact), lang)

@@ -139,7 +139,8 @@ def income_channels(p: Parameters) -> pd.DataFrame:
     poor_households_yuan (the part reaching registered poor households, under the assumed
     shares), per_household_yuan, per_person_yuan (that part over the registered households
     and persons: averages over everyone, see :func:`income_channel_recipients` for the amounts
-    per household that receives them), basis (facts and assumptions used), note. The
+    per household that receives them), basis (facts and assumptions used), note, note_zh (the
+    note in Chinese). The
     cooperative job is one couple's case: total_yuan is per job-holding couple per year and it
     is not spread over households (NaN per household and per person). Land rent reaches poor
     households as rent x land_rent_share_to_households x poor_share_of_transferred_land.
@@ -150,37 +151,43 @@ def income_channels(p: Parameters) -> pd.DataFrame:
     rent_total = yearly_land_rent_yuan(p)
     coop_total = p.cooperative_monthly_income_yuan * p.cooperative_months_per_year
     rows = [
-        ("dividend", "Profit dividend (subsidy part)", "利润分红(补助部分)", s["village_pool_yuan"],
+        ("dividend", "Profit dividend (subsidy part)", "利润分红（补助部分）", s["village_pool_yuan"],
          s["households_pool_yuan"],
          "tianfu_segments_for_poor, profit_share_villages; yield_kg_per_segment, price_yuan_per_kg, "
          "cost_yuan_per_segment, subsidy_fraction",
          "Total is the villages' share of one season's profit; only the subsidy part reaches poor households, "
-         "the rest funds public welfare."),
+         "the rest funds public welfare.",
+         "总额为一季利润中各村所得的部分；其中只有补助部分发给贫困户，其余用于村集体公益事业。"),
         ("temporary_wages", "Temporary work wages", "临时务工工资", temp_total,
          temp_total * p.poor_share_of_temporary_labour,
          "tianfu_temporary_workers_max_per_day (at most); temp_workers_mean_share_of_peak, "
          "temp_work_days_per_season, daily_wage_yuan, poor_share_of_temporary_labour",
-         "Wages are part of the production cost the enterprise advances, not income on top of the model's cost."),
+         "Wages are part of the production cost the enterprise advances, not income on top of the model's cost.",
+         "工资属于企业垫付的生产成本，并非模型所计成本之外的额外收入。"),
         ("long_term_wages", "Long-term job wages", "长期工工资", long_total,
          long_total * p.poor_share_of_long_term_jobs,
          "tianfu_long_term_workers (at least); long_term_wage_yuan_per_year, poor_share_of_long_term_jobs",
-         "The article gives a minimum number of long-term workers and does not say how many are poor."),
+         "The article gives a minimum number of long-term workers and does not say how many are poor.",
+         "原文只给出长期工人数的下限，未说明其中有多少是贫困户。"),
         ("land_rent", "Land rent", "土地流转费", rent_total,
          rent_total * p.land_rent_share_to_households * p.poor_share_of_transferred_land,
          "tianfu_land_rent_yuan_per_mu, tianfu_land_transferred_mu; land_rent_period_years, "
          "land_rent_share_to_households, poor_share_of_transferred_land",
          "Per year; the article does not say the price per mu is per year (land_rent_period_years), nor whether "
-         "the land is households' or the village collective's (land_rent_share_to_households)."),
-        ("cooperative_job", "Cooperative job (one couple)", "合作社务工(一对夫妻)", coop_total, float("nan"),
+         "the land is households' or the village collective's (land_rent_share_to_households).",
+         "按年计；原文既未说明每亩价格是否按年计（land_rent_period_years），也未说明土地属于农户还是村集体"
+         "（land_rent_share_to_households）。"),
+        ("cooperative_job", "Cooperative job (one couple)", "合作社务工（一对夫妻）", coop_total, float("nan"),
          "cooperative_monthly_income_yuan (approximately); cooperative_months_per_year",
-         "An individual case in the article: per job-holding couple per year, not spread across households."),
+         "An individual case in the article: per job-holding couple per year, not spread across households.",
+         "原文中的个案：按一对务工夫妻每年计，不分摊到各户。"),
     ]
     frame = pd.DataFrame(rows, columns=["channel", "label_en", "label_zh", "total_yuan", "poor_households_yuan",
-                                        "basis", "note"])
+                                        "basis", "note", "note_zh"])
     frame["per_household_yuan"] = frame["poor_households_yuan"] / p.households
     frame["per_person_yuan"] = frame["poor_households_yuan"] / p.persons
     columns = ["channel", "label_en", "label_zh", "total_yuan", "poor_households_yuan", "per_household_yuan",
-               "per_person_yuan", "basis", "note"]
+               "per_person_yuan", "basis", "note", "note_zh"]
     return frame[columns].astype({"total_yuan": "float64", "poor_households_yuan": "float64"})
 
 
@@ -199,9 +206,9 @@ def temporary_workers(p: Parameters) -> dict[str, float]:
 
 
 RECIPIENT_COLUMNS = [
-    "channel", "label_en", "label_zh", "receiver", "gross_yuan", "forgone_yuan", "amount_yuan", "is_net_of_forgone",
-    "to_village_collective_yuan", "receiving_households", "receiving_persons", "per_receiving_household_yuan",
-    "per_receiving_person_yuan", "basis", "note",
+    "channel", "label_en", "label_zh", "receiver", "receiver_zh", "gross_yuan", "forgone_yuan", "amount_yuan",
+    "is_net_of_forgone", "to_village_collective_yuan", "receiving_households", "receiving_persons",
+    "per_receiving_household_yuan", "per_receiving_person_yuan", "basis", "note", "note_zh",
 ]
 
 
@@ -209,7 +216,7 @@ def income_channel_recipients(p: Parameters, net_of_forgone: bool = False) -> pd
     """Each income channel per household and person that receives it, not averaged over everyone.
 
     One row per channel (dividend, temporary_wages, long_term_wages, land_rent, cooperative_job).
-    Columns: channel, label_en, label_zh, receiver (who receives it, in words); gross_yuan (the
+    Columns: channel, label_en, label_zh, receiver, receiver_zh (who receives it, in words); gross_yuan (the
     poor households' part, as :func:`income_channels`); forgone_yuan (what the poor workers
     would have earned otherwise: alternative_daily_wage_yuan x their person-days; for long-term
     workers x long_term_work_days_per_year; 0 for the dividend and rent; NaN for the
@@ -222,7 +229,7 @@ def income_channel_recipients(p: Parameters, net_of_forgone: bool = False) -> pd
     workers_per_working_household; NaN for land rent: how many households hold the land is not
     known; the cooperative couple: 1 household of 2 persons, fact case_couple_persons);
     per_receiving_household_yuan, per_receiving_person_yuan (amount over them; per worker for
-    wages); basis; note.
+    wages); basis; note, note_zh (in Chinese).
     """
     s = season(p)
     channels = income_channels(p).set_index("channel")
@@ -234,34 +241,43 @@ def income_channel_recipients(p: Parameters, net_of_forgone: bool = False) -> pd
     coop_total = channels.at["cooperative_job", "total_yuan"]
     nan = float("nan")
     rows = [
-        # channel, receiver, gross, forgone, to collective, households, persons, basis, note
-        ("dividend", "poor households not yet out of poverty (recipient_households)", s["households_pool_yuan"], 0.0,
+        # channel, receiver, receiver_zh, gross, forgone, to collective, households, persons, basis, note, note_zh
+        ("dividend", "poor households not yet out of poverty (recipient_households)",
+         "尚未脱贫的贫困户（recipient_households）", s["households_pool_yuan"], 0.0,
          s["welfare_pool_yuan"], p.recipient_households, p.recipient_persons,
          "households' part of the villages' pool; recipient_households, recipient_persons",
-         "Paid to the poor households not yet over the line, not to every registered household."),
-        ("temporary_wages", "poor temporary workers", channels.at["temporary_wages", "poor_households_yuan"],
+         "Paid to the poor households not yet over the line, not to every registered household.",
+         "发给脱贫没有达标的贫困户，而非全部建档立卡贫困户。"),
+        ("temporary_wages", "poor temporary workers", "来自贫困户的临时工",
+         channels.at["temporary_wages", "poor_households_yuan"],
          temp["person_days"] * p.alternative_daily_wage_yuan, 0.0, temp["households"], temp["workers"],
          "temporary person-days x poor_share_of_temporary_labour / temp_work_days_per_season; "
          "workers_per_working_household; alternative_daily_wage_yuan",
-         "Each worker is taken to work every work day of the season: the fewest workers, the most per worker."),
-        ("long_term_wages", "poor long-term workers", channels.at["long_term_wages", "poor_households_yuan"],
+         "Each worker is taken to work every work day of the season: the fewest workers, the most per worker.",
+         "假定每名临时工在该季每个用工日都出工：人数最少，人均所得最多。"),
+        ("long_term_wages", "poor long-term workers", "来自贫困户的长期工",
+         channels.at["long_term_wages", "poor_households_yuan"],
          long_workers * p.long_term_work_days_per_year * p.alternative_daily_wage_yuan, 0.0, long_households,
          long_workers,
          "tianfu_long_term_workers (at least) x poor_share_of_long_term_jobs; workers_per_working_household; "
          "long_term_work_days_per_year, alternative_daily_wage_yuan",
-         "Per worker: the yearly wage."),
-        ("land_rent", "poor households holding the transferred land", channels.at["land_rent", "poor_households_yuan"],
+         "Per worker: the yearly wage.",
+         "每名工人所得即年工资。"),
+        ("land_rent", "poor households holding the transferred land", "承包流转土地的贫困户",
+         channels.at["land_rent", "poor_households_yuan"],
          0.0, rent * (1.0 - p.land_rent_share_to_households), nan, nan,
          "land rent x land_rent_share_to_households x poor_share_of_transferred_land",
          "The number of households holding the land is not known: no amount per household. The collective's part "
-         "is rent x (1 - land_rent_share_to_households)."),
-        ("cooperative_job", "one couple in the cooperative", coop_total, nan, 0.0, 1.0, couple,
+         "is rent x (1 - land_rent_share_to_households).",
+         "承包流转土地的农户户数不详，故不计每户金额。村集体所得部分为流转费 ×（1 − land_rent_share_to_households）。"),
+        ("cooperative_job", "one couple in the cooperative", "合作社中的一对夫妻", coop_total, nan, 0.0, 1.0, couple,
          "cooperative_monthly_income_yuan (approximately); cooperative_months_per_year; case_couple_persons",
-         "An individual case in the article; its working days are not known, so forgone earnings are not netted."),
+         "An individual case in the article; its working days are not known, so forgone earnings are not netted.",
+         "原文中的个案；务工天数不详，故不扣除机会成本。"),
     ]
-    frame = pd.DataFrame(rows, columns=["channel", "receiver", "gross_yuan", "forgone_yuan",
+    frame = pd.DataFrame(rows, columns=["channel", "receiver", "receiver_zh", "gross_yuan", "forgone_yuan",
                                         "to_village_collective_yuan", "receiving_households", "receiving_persons",
-                                        "basis", "note"])
+                                        "basis", "note", "note_zh"])
     frame.insert(1, "label_en", frame["channel"].map(channels["label_en"]))
     frame.insert(2, "label_zh", frame["channel"].map(channels["label_zh"]))
     netted = bool(net_of_forgone) & frame["forgone_yuan"].notna()

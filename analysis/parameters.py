@@ -54,14 +54,14 @@ FACT_PARAMETERS: dict[str, tuple[str, str, str]] = {
     "persons": ("poor_persons_registered", "Registered poor persons", "建档立卡贫困人口"),
     "segments_produced": ("tianfu_segments_produced", "Segments produced by the enterprise", "菌包厂生产菌段"),
     "contract_years": ("tianfu_contract_years", "Contract length", "合作协议年限"),
-    "investment_stated_yuan": ("tianfu_investment_yuan", "Enterprise investment (stated minimum)", "企业投资(下限)"),
+    "investment_stated_yuan": ("tianfu_investment_yuan", "Enterprise investment (stated minimum)", "企业投资（下限）"),
     "land_rent_yuan_per_mu": ("tianfu_land_rent_yuan_per_mu", "Land price per mu", "每亩土地流转价格"),
     "land_transferred_mu": ("tianfu_land_transferred_mu", "Land transferred", "土地流转面积"),
     "long_term_workers": ("tianfu_long_term_workers", "Long-term workers", "长期工"),
     "temporary_workers_max_per_day": ("tianfu_temporary_workers_max_per_day", "Temporary workers per day (peak)",
-                                      "临时用工(最高每日)"),
+                                      "临时用工（最高每日）"),
     "cooperative_monthly_income_yuan": ("cooperative_monthly_income_yuan", "Cooperative income per month (one couple)",
-                                        "合作社月收入(一对夫妻)"),
+                                        "合作社月收入（一对夫妻）"),
     "ground_fungus_area_mu": ("tianfu_ground_fungus_area_mu", "Ground-laid wood-ear at the production base",
                               "生产基地地摆木耳面积"),
 }
@@ -93,6 +93,12 @@ COMPUTED_PARAMETERS: dict[str, tuple[str, str, str, str]] = {
         "Persons in the households receiving the subsidy", "领取补助户的人口", "persons",
         "computed: recipient_households x persons / households (assumes the recipient households have the "
         "registered average size)"),
+}
+# The rules of COMPUTED_PARAMETERS as the Chinese edition's tables state them.
+COMPUTED_RULES_ZH: dict[str, str] = {
+    "recipient_households": f"{REGISTERED_HOUSEHOLDS_FACT} − {EXITED_HOUSEHOLDS_FACT}（截至2017年底尚未脱贫的"
+                            "建档立卡贫困户，即原文“补助脱贫没有达标的贫困户”的对象）",
+    "recipient_persons": "recipient_households × persons ÷ households（假定受补助户的户均人口与全部建档立卡贫困户相同）",
 }
 
 # Choices, not uncertainties: the Monte Carlo holds them at the run's values.

@@ -4,7 +4,7 @@ The notebooks never type a number into their prose: they compute it and format
 it here, so the same value reads the same everywhere. Sections:
 
 - numbers: :func:`format_number`, :func:`format_share`, :func:`format_unit`,
-  :func:`format_quantity`, :func:`format_range`, :func:`explain_qualifier`,
+  :func:`format_quantity`, :func:`format_range`, :func:`format_wan`, :func:`explain_qualifier`,
   :func:`format_fact`, :func:`format_yuan`;
 - prose: :func:`fill` / :func:`markdown` (``{name}`` placeholders for computed values
   and fact ids);
@@ -14,6 +14,13 @@ it here, so the same value reads the same everywhere. Sections:
   :func:`qualifier_table`, :func:`organisation_table`, :func:`village_industry_table`,
   :func:`contract_terms_table`, :func:`parameter_run_table`, :func:`threshold_table`,
   :func:`income_channel_table`, :func:`cases_table`, :func:`assumptions_markdown`.
+
+Everything a page prints honours its ``lang`` ("en" or "zh"). The words of each function live in
+one dict per function family, keyed by language: :data:`_WORDS` (display tables, with the Chinese
+words of the data's categories: organisation kinds, sectors, distributions, confidence grades),
+:data:`_DICTIONARY_WORDS` (the data page), :data:`_CITATION_WORDS` (the citation block, GB/T 7714
+in Chinese), :data:`_GALLERY_WORDS`. What comes from data/ has its Chinese there: facts.note_zh,
+cases.story_zh, contract_terms.term_zh, assumption_sources.title_zh, the schemas' description_zh.
 
 >>> format_quantity(5_000_000, "yuan", "at_least")
 '≥ 5,000,000 yuan'
@@ -85,7 +92,9 @@ _UNIT_ZH = {
     "group": "组",
     "day": "日",
     "month": "月",
+    "months": "个月",
     "year": "年",
+    "rows": "行",
     "season": "季",
     "coefficient_of_variation": "",
     "ratio": "",
@@ -109,6 +118,8 @@ _SINGULAR_EN = {
 }
 _MINUS = "\u2212"
 TEN_THOUSAND = 10_000  # 万: Chinese amounts of money of five digits or more read in 万元
+# Units Chinese counts in 万 from TEN_THOUSAND up, as the article does (投资500余万元, 菌段200万段).
+_WAN_UNITS_ZH = {"yuan": "万元", "segments": "万段"}
 
 
 def _check_lang(lang: str) -> None:
@@ -206,8 +217,9 @@ def format_quantity(
     >>> format_quantity(500, "yuan_per_mu")
     '500 yuan per mu'
 
-    Shares read as percentages, years without separators; text, date and
-    month_day values are returned unchanged.
+    Shares read as percentages, years without separators (``'2017年'`` in Chinese); text, date
+    and month_day values are returned unchanged. In Chinese, amounts of yuan and counts of
+    segments from 10,000 up read in 万 (``'201.6万元'``, ``'80万段'``), as the article writes them.
     Raises ParameterError for an unknown language or qualifier.
     """
     _check_lang(lang)
@@ -216,21 +228,14 @@ def format_quantity(
         return str(value)
     prefix = _QUALIFIER_PREFIX[lang][qualifier]
     if unit == "year":
-        return f"{prefix}{int(value)}"
+        return f"{prefix}{int(value)}年" if lang == "zh" else f"{prefix}{int(value)}"
     if unit == "share":
         return prefix + format_share(value, decimals)
     if unit == "rate_per_year":
         rate = format_share(value, decimals)
         return f"{prefix}每年{rate}" if lang == "zh" else f"{prefix}{rate} per year"
-    if lang == "zh" and unit == "yuan" and abs(float(value)) >= TEN_THOUSAND:
-        # Chinese counts money in 万 (ten thousand), as the article does ("投资500余万元")
-        wan = float(value) / TEN_THOUSAND
-        if decimals is None:  # four significant digits at most, trailing zeros dropped: 201.6万元, 12.48万元
-            text = format_number(wan, min(2, max(0, 3 - math.floor(math.log10(abs(wan))))))
-            text = text.rstrip("0").rstrip(".") if "." in text else text
-        else:
-            text = format_number(wan, decimals)
-        return f"{prefix}{text}万元"
+    if lang == "zh" and unit in _WAN_UNITS_ZH and abs(float(value)) >= TEN_THOUSAND:
+        return f"{prefix}{format_wan(value, decimals)}{_WAN_UNITS_ZH[unit]}"
     number = format_number(value, decimals)
     word = format_unit(unit, lang, value)
     if lang == "zh" or not word:
@@ -238,9 +243,29 @@ def format_quantity(
     return f"{prefix}{number} {word}"
 
 
+def format_wan(value: float, decimals: int | None = None) -> str:
+    """*value* counted in 万 (ten thousand), the number only: ``format_wan(2_016_000)`` → ``'201.6'``.
+
+    ``decimals=None``: four significant digits at most, two decimals at most, trailing zeros
+    dropped (``124_800`` → ``'12.48'``, ``5_000_000`` → ``'500'``).
+    """
+    wan = float(value) / TEN_THOUSAND
+    if decimals is not None:
+        return format_number(wan, decimals)
+    if wan == 0:
+        return "0"
+    text = format_number(wan, min(2, max(0, 3 - math.floor(math.log10(abs(wan))))))
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def format_range(low: float, high: float, unit: str, lang: str = "en", decimals: int | None = None) -> str:
-    """A low–high range with one unit: ``format_range(50, 70, 'yuan_per_kg')`` → ``'50–70 yuan per kg'``."""
+    """A low–high range with one unit: ``format_range(50, 70, 'yuan_per_kg')`` → ``'50–70 yuan per kg'``.
+
+    Years read without separators: ``'2016–2017'``, in Chinese ``'2016–2017年'``.
+    """
     _check_lang(lang)
+    if unit == "year":
+        return f"{int(low)}–{int(high)}" + ("年" if lang == "zh" else "")
     if unit in ("share", "rate_per_year"):
         span = f"{format_share(low, decimals)}–{format_share(high, decimals)}"
         if unit == "share":
@@ -366,21 +391,45 @@ def _cell(text) -> str:
     return escape_markdown(text)
 
 
-def _constraints(field: dict) -> str:
+# The words of the data page (data_dictionary_markdown): the schemas' own words are their
+# descriptions (description, description_zh); constraint names and types are Table Schema's.
+_DICTIONARY_WORDS = {
+    "en": {
+        "download": "Download", "schema": "schema", "primary_key": "primary key", "colon": ": ",
+        "headers": ("field", "type", "required", "constraints", "description"), "yes": "yes", "no": "no",
+        "open": " (", "close": ")", "join": "; ", "enum_join": ", ",
+        "constraints": {}, "types": {},
+    },
+    "zh": {
+        "download": "下载", "schema": "表结构", "primary_key": "主键", "colon": "：",
+        "headers": ("字段", "类型", "必填", "约束", "说明"), "yes": "是", "no": "否",
+        "open": "（", "close": "）", "join": "；", "enum_join": "、",
+        "constraints": {"enum": "取值", "pattern": "格式", "unique": "唯一", "minimum": "最小值",
+                        "maximum": "最大值", "maxLength": "最大长度", "minLength": "最小长度"},
+        "types": {"string": "文本", "integer": "整数", "number": "数值", "date": "日期", "year": "年份",
+                  "boolean": "布尔值"},
+    },
+}
+
+
+def _constraints(field: dict, lang: str = "en") -> str:
+    words = _DICTIONARY_WORDS[lang]
     rules = []
     for key, rule in sorted(field.get("constraints", {}).items()):
         if key == "required":
             continue
+        name = words["constraints"].get(key, key)
         if key == "enum":
-            rule = ", ".join(str(item) for item in rule)
-        rules.append(f"{key}: {rule}" if rule is not True else key)
-    return "; ".join(rules)
+            rule = words["enum_join"].join(str(item) for item in rule)
+        rules.append(f"{name}{words['colon']}{rule}" if rule is not True else name)
+    return words["join"].join(rules)
 
 
 def data_dictionary(data_dir=None) -> "pd.DataFrame":
     """Every field of every resource of datapackage.json, from the Table Schemas.
 
-    Columns: resource, file, field, type, required (bool), constraints (text), description.
+    Columns: resource, file, field, type, required (bool), constraints (text), description,
+    description_zh (the schema's ``description_zh``: the Chinese edition's words).
     """
     import pandas as pd
 
@@ -398,21 +447,26 @@ def data_dictionary(data_dir=None) -> "pd.DataFrame":
                 "required": bool(field.get("constraints", {}).get("required", False)),
                 "constraints": _constraints(field),
                 "description": field.get("description", ""),
+                "description_zh": field.get("description_zh", ""),
             })
     return pd.DataFrame(rows)
 
 
-def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
+def data_dictionary_markdown(prefix: str = "../", lang: str = "en", data_dir=None) -> str:
     """The data page: per resource a heading, its description, download links and a field table.
 
     *prefix* leads from the page to the site root (``"../"`` from notebooks/, ``""`` from
-    the front page); files are linked as ``<prefix>data/<file>``.
+    the front page); files are linked as ``<prefix>data/<file>``. In Chinese the descriptions are
+    the schemas' ``description_zh`` (a schema's and each field's), the headers, types and
+    constraint names Chinese; field names, files and enum values stay the data's.
     """
     import pandas as pd
 
     from analysis import data
 
-    fields = data_dictionary(data_dir)
+    _check_lang(lang)
+    words = _DICTIONARY_WORDS[lang]
+    described = "description" if lang == "en" else "description_zh"
     lines = []
     for resource in data.read_resources(data_dir):
         name, file = resource["name"], resource["path"]
@@ -422,17 +476,24 @@ def data_dictionary_markdown(prefix: str = "../", data_dir=None) -> str:
         lines += [
             f"### {name}",
             "",
-            _cell(schema.get("description", "")),
+            _cell(schema.get(described, "")),
             "",
-            f"Download: [{file}]({prefix}data/{file}) ({format_quantity(rows, 'rows')}) · "
-            f"schema [{resource['schema']}]({prefix}data/{resource['schema']})"
-            + (f" · primary key: `{key}`" if key else ""),
+            f"{words['download']}{words['colon']}[{file}]({prefix}data/{file})"
+            f"{words['open']}{format_quantity(rows, 'rows', lang=lang)}{words['close']} · "
+            f"{words['schema']} [{resource['schema']}]({prefix}data/{resource['schema']})"
+            + (f" · {words['primary_key']}{words['colon']}`{key}`" if key else ""),
             "",
         ]
-        part = fields[fields["resource"] == name]
-        table = pd.DataFrame({"field": part["field"], "type": part["type"],
-                              "required": ["yes" if r else "no" for r in part["required"]],
-                              "constraints": part["constraints"], "description": part["description"]})
+        fields = schema["fields"]
+        headers = words["headers"]
+        table = pd.DataFrame({
+            headers[0]: [f["name"] for f in fields],
+            headers[1]: [words["types"].get(f.get("type", "string"), f.get("type", "string")) for f in fields],
+            headers[2]: [words["yes"] if f.get("constraints", {}).get("required", False) else words["no"]
+                         for f in fields],
+            headers[3]: [_constraints(f, lang) for f in fields],
+            headers[4]: [f.get(described, "") for f in fields],
+        })
         lines += [Table(table)._repr_markdown_(), ""]
     return "\n".join(lines)
 
@@ -444,28 +505,54 @@ def _iso_date(value) -> str:
     return pd.Timestamp(value).date().isoformat()
 
 
-def citation_markdown(data_dir=None) -> str:
-    """How to cite: the primary source (data/source.csv) and this report (CITATION.cff)."""
+# The words of the citation block. The report's Chinese title and authors are the Chinese
+# edition's (CITATION.cff holds the English ones; the Citation File Format has one title).
+_CITATION_WORDS = {
+    "en": {
+        "source_intro": "**The primary source** (cite it for every fact):",
+        "report_intro": "**This report** (cite it for the model, the assumptions and the figures):",
+    },
+    "zh": {
+        "source_intro": "**原始资料**（引用任何事实时请引用；网址为标题、日期相同的转载页面）：",
+        "report_intro": "**本报告**（引用模型、假设和图表时请引用）：",
+        "report_title": "大苏河乡案例研究：辽宁省清原县党建引领脱贫攻坚的可复现报告",
+        "report_authors": "大苏河乡案例研究报告作者",
+        "version": "{version}版",
+        "licence": "许可协议：{licence}",
+    },
+}
+
+
+def citation_markdown(lang: str = "en", data_dir=None) -> str:
+    """How to cite: the primary source (data/source.csv) and this report (CITATION.cff).
+
+    In Chinese both entries follow GB/T 7714-2015: the article as an online electronic resource,
+    ``主要责任者. 题名[EB/OL]. (发表日期)[引用日期]. 获取和访问路径.``, the report as a report
+    ``[R]`` with its version and year.
+    """
     import yaml
 
     from analysis import data, paths
 
+    _check_lang(lang)
+    words = _CITATION_WORDS[lang]
     source = data.load_table("source", data_dir).iloc[0]
     report_meta = yaml.safe_load(paths.CITATION_FILE.read_text(encoding="utf-8"))
-    authors = "; ".join(author["name"] for author in report_meta["authors"])
     published, accessed = (_iso_date(source[column]) for column in ("date_published", "date_accessed"))
     released = str(report_meta["date-released"])
-    return "\n".join([
-        "**The primary source** (cite it for every fact):",
-        "",
-        f"> {source['publisher_zh']}, {source['publisher_en']}. {source['title_zh']}. "
-        f"{published}. Repost: {source['repost_url']} (accessed {accessed}).",
-        "",
-        "**This report** (cite it for the model, the assumptions and the figures):",
-        "",
-        f"> {authors}. {report_meta['title']}. Version {report_meta['version']}, {released}. "
-        f"Licence {report_meta['license']}.",
-    ])
+    if lang == "zh":
+        article = (f"> {source['publisher_zh']}. {source['title_zh']}[EB/OL]. ({published})[{accessed}]. "
+                   f"{source['repost_url']}.")
+        report = (f"> {words['report_authors']}. {words['report_title']}[R]. "
+                  f"{words['version'].format(version=report_meta['version'])}. {released[:4]}. "
+                  f"{words['licence'].format(licence=report_meta['license'])}.")
+    else:
+        authors = "; ".join(author["name"] for author in report_meta["authors"])
+        article = (f"> {source['publisher_zh']}, {source['publisher_en']}. {source['title_zh']}. "
+                   f"{published}. Repost: {source['repost_url']} (accessed {accessed}).")
+        report = (f"> {authors}. {report_meta['title']}. Version {report_meta['version']}, {released}. "
+                  f"Licence {report_meta['license']}.")
+    return "\n".join([words["source_intro"], "", article, "", words["report_intro"], "", report])
 
 
 # --- small tables of facts -----------------------------------------------------------------
@@ -485,12 +572,13 @@ KEY_FACT_IDS = (
 
 _FACT_TABLE_COLUMNS = {
     "en": ("What the article states", "Value", "Article's words", "Paragraph"),
-    "zh": ("内容", "数值", "原文", "段落"),
+    "zh": ("原文所述", "数值", "原文", "段落"),
 }
 
 
 def fact_table(fact_ids=KEY_FACT_IDS, lang: str = "en"):
-    """Facts with their value (qualifier and unit), verbatim quote and paragraph, as a table.
+    """Facts with our gloss (facts.note_en / note_zh), their value (qualifier and unit), verbatim
+    quote and paragraph, as a table.
 
     Returns a :class:`Table` (a Markdown table in notebooks and on the site).
     """
@@ -500,19 +588,17 @@ def fact_table(fact_ids=KEY_FACT_IDS, lang: str = "en"):
 
     _check_lang(lang)
     what, value, words, paragraph = _FACT_TABLE_COLUMNS[lang]
+    notes = _fact_notes(lang)
     rows = []
     for fact_id in fact_ids:
         f = data.fact(fact_id)
         rows.append({
-            what: f.note_en if lang == "en" else f.source_quote,
+            what: notes[fact_id],
             value: format_quantity(f.value, f.unit, f.qualifier, lang=lang),
             words: f.source_quote,
             paragraph: f.source_paragraph,
         })
-    frame = pd.DataFrame(rows)
-    if lang == "zh":
-        frame = frame.drop(columns=[words])
-    return _styled(frame)
+    return _styled(pd.DataFrame(rows, columns=[what, value, words, paragraph]))
 
 
 # --- display tables for the notebooks --------------------------------------------------------
@@ -536,6 +622,19 @@ _WORDS = {
         "channel": "Channel", "total": "Total", "poor_part": "Poor households' part",
         "per_household": "Per registered household", "per_person": "Per registered person", "note": "Note",
         "role": "Role", "story": "What the article tells", "numbers": "Numbers stated",
+        "assumption_column": "Assumption", "low_high": "Low–high", "base": "Base", "distribution": "Distribution",
+        "confidence": "Confidence", "verified": "Verified", "yes": "yes", "no": "no",
+        "colon": ": ", "list": "; ", "village_branch": "{village} village Party branch",
+        # category values of the data (enums of data/schemas): English shows the value itself
+        "kinds": {"party_committee": "party committee", "government": "government", "leading_group": "leading group",
+                  "working_group": "working group", "party_branch": "party branch", "party_group": "party group",
+                  "village_party_branch": "village party branch", "villager_group": "villager group",
+                  "cooperative": "cooperative", "enterprise": "enterprise", "enterprise_unit": "enterprise unit"},
+        "bases": {"stated": "stated", "implied": "implied"},
+        "sectors": {"fungus": "fungus", "herbs": "herbs", "tourism": "tourism"},
+        "distributions": {"triangular": "triangular", "uniform": "uniform", "fixed": "fixed"},
+        "confidences": {"high": "high", "medium_high": "medium_high", "medium": "medium", "medium_low": "medium_low",
+                        "low": "low", "judgement": "judgement"},
     },
     "zh": {
         "qualifier": "限定", "meaning": "含义", "facts": "事实数", "example": "示例",
@@ -554,6 +653,18 @@ _WORDS = {
         "channel": "渠道", "total": "总额", "poor_part": "贫困户所得",
         "per_household": "户均", "per_person": "人均", "note": "说明",
         "role": "角色", "story": "原文所述", "numbers": "所述数字",
+        "assumption_column": "假设", "low_high": "低值–高值", "base": "基准值", "distribution": "分布",
+        "confidence": "可信度", "verified": "已核实", "yes": "是", "no": "否",
+        "colon": "：", "list": "；", "village_branch": "{village}党支部",
+        "kinds": {"party_committee": "党委", "government": "政府", "leading_group": "领导小组",
+                  "working_group": "工作组", "party_branch": "党支部", "party_group": "党小组",
+                  "village_party_branch": "村党支部", "villager_group": "村民小组",
+                  "cooperative": "合作社", "enterprise": "企业", "enterprise_unit": "企业下属单位"},
+        "bases": {"stated": "明示", "implied": "隐含"},
+        "sectors": {"fungus": "木耳", "herbs": "中药材", "tourism": "旅游"},
+        "distributions": {"triangular": "三角分布", "uniform": "均匀分布", "fixed": "固定值"},
+        "confidences": {"high": "高", "medium_high": "中高", "medium": "中", "medium_low": "中低", "low": "低",
+                        "judgement": "判断（无公开来源）"},
     },
 }
 
@@ -561,6 +672,22 @@ _WORDS = {
 def _words(lang: str) -> dict:
     _check_lang(lang)
     return _WORDS[lang]
+
+
+def _category(words: dict, group: str, value) -> str:
+    """A category value of the data (an enum of data/schemas) in the page's words: *group* is a
+    key of :data:`_WORDS` ('kinds', 'sectors', ...); a value it does not list reads as itself."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return words[group].get(value, value)
+
+
+def _fact_notes(lang: str) -> dict[str, str]:
+    """{fact_id: our gloss of the fact} in *lang* (facts.note_en, facts.note_zh)."""
+    from analysis import data
+
+    facts = data.load_facts()
+    return dict(zip(facts["fact_id"], facts[f"note_{lang}"]))
 
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$^~@])")
@@ -577,7 +704,8 @@ def escape_markdown(text) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-_QUANTITY_CELL = re.compile(r"^[≥≤≈<>~+\-−]?\s?[\d,.]+(\s?%|\s\S.*)?$|^[\d,.]+%?$|^最高[\d,.]+|^近[\d,.]+|^不少于[\d,.]+")
+_QUANTITY_CELL = re.compile(r"^[≥≤≈<>~+\-−]?\s?[\d,.]+(\s?%|\s\S.*)?$|^[\d,.]+%?$|^最高[\d,.]+|^近[\d,.]+|^不少于[\d,.]+"
+                            r"|^[\d,.−]+(?:–[\d,.]+)?[%\u4e00-\u9fff/]*$")  # Chinese: 243户, 40–70元/千克, 12.48万元
 MAX_WIDTH_WEIGHT = 40  # characters: a column's share of the width grows with its text up to this
 TEXT_WIDTH_CHARS = 80  # characters of table text in a line of an A4 page (Typst: 0.9 of 11 pt, 160 mm)
 CELL_PADDING_CHARS = 2  # a cell's inset on both sides, in characters
@@ -673,7 +801,7 @@ def qualifier_table(facts, lang: str = "en"):
         numeric = chosen[chosen["value_number"].notna()]
         example = numeric.iloc[0] if len(numeric) else None
         rows.append({
-            w["qualifier"]: qualifier,
+            w["qualifier"]: _QUALIFIER_SHORT[lang][qualifier],
             w["meaning"]: explain_qualifier(qualifier, lang),
             w["facts"]: len(chosen),
             w["example"]: "" if example is None else
@@ -682,19 +810,42 @@ def qualifier_table(facts, lang: str = "en"):
     return _display(rows)
 
 
-def organisation_table(organisations, lang: str = "en"):
-    """Organisations with kind and parent (as the article states or implies it)."""
+def _organisation_name(org, lang: str, villages: dict[str, str]) -> str:
+    """An organisation as the table names it: in English its English name (and the article's
+    Chinese one); in Chinese the article's name, or for a village Party branch the article does not
+    name, "<village>党支部" (*villages*: village_id -> Chinese name)."""
+    chinese = org.name_zh if isinstance(org.name_zh, str) and org.name_zh else ""
+    if lang == "en":
+        return f"{org.name_en} {chinese}" if chinese else org.name_en
+    village = getattr(org, "village_id", None)
+    if not chinese and org.kind == "village_party_branch" and village in villages:
+        return _WORDS[lang]["village_branch"].format(village=villages[village])
+    return chinese or org.name_en
+
+
+def organisation_table(organisations, lang: str = "en", villages=None):
+    """Organisations with kind and parent (as the article states or implies it).
+
+    *villages* (villages.csv, default the package's) names a village Party branch the article
+    does not name in the Chinese edition ("大堡村党支部", as it names 长沙村党支部).
+    """
+    from analysis import data
+
     w = _words(lang)
-    names = dict(zip(organisations["org_id"], organisations[f"name_{lang}"]))
+    if villages is None and lang == "zh":
+        villages = data.load_table("villages")
+    chinese_villages = {} if villages is None else dict(zip(villages["village_id"], villages["name_zh"]))
+    short = {org.org_id: _organisation_name(org, lang, chinese_villages) for org in organisations.itertuples()}
+    if lang == "en":  # a parent by its English name alone
+        short = dict(zip(organisations["org_id"], organisations["name_en"]))
     rows = []
     for org in organisations.itertuples():
         parent = org.parent_org_id if isinstance(org.parent_org_id, str) and org.parent_org_id else ""
         rows.append({
-            w["name"]: f"{org.name_en} {org.name_zh}" if lang == "en" and isinstance(org.name_zh, str)
-            else (org.name_zh if isinstance(org.name_zh, str) else org.name_en),
-            w["kind"]: org.kind.replace("_", " "),
-            w["part_of"]: names.get(parent, "") if parent else "",
-            w["basis"]: org.parent_basis if isinstance(org.parent_basis, str) else "",
+            w["name"]: _organisation_name(org, lang, chinese_villages),
+            w["kind"]: _category(w, "kinds", org.kind),
+            w["part_of"]: short.get(parent, "") if parent else "",
+            w["basis"]: _category(w, "bases", org.parent_basis),
         })
     return _display(rows)
 
@@ -713,14 +864,15 @@ def village_industry_table(villages, industries, lang: str = "en"):
     rows = [{
         w["village"]: names[row.village_id],
         w["industry"]: f"{row.industry_en} {row.industry_zh}" if lang == "en" else row.industry_zh,
-        w["sector"]: row.sector,
+        w["sector"]: _category(w, "sectors", row.sector),
         w["area"]: _fact_or_blank(row.area_mu_fact_id, lang, w["not_stated"]),
     } for row in industries.itertuples()]
     return _display(rows)
 
 
 def contract_terms_table(terms, lang: str = "en"):
-    """The contract's terms: value (qualified, with unit), the article's words and paragraph."""
+    """The contract's terms (contract_terms.term_en / term_zh): value (qualified, with unit), the
+    article's words and paragraph."""
     from analysis import data
 
     w = _words(lang)
@@ -728,7 +880,7 @@ def contract_terms_table(terms, lang: str = "en"):
     for row in terms.itertuples():
         f = data.fact(row.fact_id)
         rows.append({
-            w["term"]: row.term_en,
+            w["term"]: getattr(row, f"term_{lang}"),
             w["value"]: format_quantity(f.value, f.unit, f.qualifier, lang=lang),
             w["words"]: f.source_quote,
             w["paragraph"]: f.source_paragraph,
@@ -743,7 +895,7 @@ def parameter_run_table(p, lang: str = "en", names=None):
     is marked in the range column (``parameters.outside_range``); a computed parameter shows its
     rule as its source.
     """
-    from analysis.parameters import parameter_table
+    from analysis.parameters import COMPUTED_RULES_ZH, parameter_table
 
     w = _words(lang)
     rows = []
@@ -763,7 +915,8 @@ def parameter_run_table(p, lang: str = "en", names=None):
             w["this_run"]: format_quantity(row.value, row.unit, lang=lang),
             w["range"]: span,
             w["kind"]: w[row.kind],
-            w["source"]: str(row.source).removeprefix("computed: "),
+            w["source"]: COMPUTED_RULES_ZH[row.name] if lang == "zh" and row.kind == "computed"
+            else str(row.source).removeprefix("computed: "),
         })
     return _display(rows)
 
@@ -857,7 +1010,8 @@ def threshold_table(thresholds, lang: str = "en"):
 
 
 def income_channel_table(channels, lang: str = "en"):
-    """Income channels: totals, poor households' part, per registered household and person."""
+    """Income channels: totals, poor households' part, per registered household and person, and the
+    note (model.income_channels: note, note_zh)."""
     import math as _math
 
     w = _words(lang)
@@ -871,7 +1025,7 @@ def income_channel_table(channels, lang: str = "en"):
         w["poor_part"]: amount(row.poor_households_yuan),
         w["per_household"]: amount(row.per_household_yuan),
         w["per_person"]: amount(row.per_person_yuan),
-        w["note"]: row.note,
+        w["note"]: row.note if lang == "en" else row.note_zh,
     } for row in channels.itertuples()]
     return _display(rows)
 
@@ -879,27 +1033,30 @@ def income_channel_table(channels, lang: str = "en"):
 def cases_table(cases, lang: str = "en", case_facts=None):
     """Individual cases by role; personal names appear only inside the verbatim quotes.
 
-    With *case_facts* (case_id, fact_id), a column lists each case's numeric facts.
+    The role is cases.role_en (English) or the article's own word for it, role_zh; the story
+    story_en or story_zh. With *case_facts* (case_id, fact_id), a column lists each case's numeric
+    facts as "our gloss: value" (facts.note_en / note_zh).
     """
     from analysis import data
 
     w = _words(lang)
+    notes = _fact_notes(lang) if case_facts is not None else {}
     numbers: dict[str, list[str]] = {}
     for link in ([] if case_facts is None else case_facts.itertuples()):
         f = data.fact(link.fact_id)
         if f.unit not in TEXT_UNITS:
             value = format_quantity(f.value, f.unit, f.qualifier, lang=lang)
-            numbers.setdefault(link.case_id, []).append(f"{f.note_en}: {value}" if lang == "en" else f.source_quote)
+            numbers.setdefault(link.case_id, []).append(f"{notes[link.fact_id]}{w['colon']}{value}")
     rows = []
     for row in cases.itertuples():
         entry = {
-            w["role"]: row.role_en if lang == "en" else row.role_zh,
+            w["role"]: getattr(row, f"role_{lang}"),
             w["words"]: row.source_quote,
             w["paragraph"]: row.source_paragraph,
-            w["story"]: row.story_en,
+            w["story"]: getattr(row, f"story_{lang}"),
         }
         if case_facts is not None:
-            entry[w["numbers"]] = "; ".join(numbers.get(row.case_id, []))
+            entry[w["numbers"]] = w["list"].join(numbers.get(row.case_id, []))
         rows.append(entry)
     return _display(rows)
 
@@ -912,23 +1069,27 @@ def assumption_range(assumptions, name: str, lang: str = "en") -> str:
     return f"{span}（基准{base}）" if lang == "zh" else f"{span} (base {base})"
 
 
-def assumptions_markdown(assumptions, sources) -> str:
+def assumptions_markdown(assumptions, sources, lang: str = "en") -> str:
     """The assumptions as a Markdown table citing each source with ``[@source_id]``.
 
-    Columns: assumption, low–high (with unit), base, distribution, source, confidence, verified.
+    Columns: assumption (label_en / label_zh and its name), low–high (with unit), base,
+    distribution, source (assumption_sources.title / title_zh), confidence, verified.
     """
-    titles = dict(zip(sources["source_id"], sources["title"]))
+    w = _words(lang)
+    titles = dict(zip(sources["source_id"], sources["title" if lang == "en" else "title_zh"]))
     frame = assumptions.reset_index() if "name" not in assumptions.columns else assumptions
-    lines = [
-        "| Assumption | Low–high | Base | Distribution | Source | Confidence | Verified |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    headers = [w[key] for key in ("assumption_column", "low_high", "base", "distribution", "source", "confidence",
+                                  "verified")]
+    open_, close = (" (", ")") if lang == "en" else ("（", "）")
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in frame.itertuples():
-        span = format_range(row.low, row.high, row.unit)
-        base = format_share(row.base) if row.unit in ("share", "rate_per_year") else format_number(row.base)
+        span = format_range(row.low, row.high, row.unit, lang)
+        base = (format_share(row.base) if row.unit in ("share", "rate_per_year")
+                else str(int(row.base)) if row.unit == "year" else format_number(row.base))
         lines.append(
-            f"| {_cell(row.label_en)} (`{row.name}`) | {span} | {base} | {row.distribution} | "
-            f"{_cell(titles[row.source_id])} [@{row.source_id}] | {row.confidence} | {'yes' if row.verified else 'no'} |"
+            f"| {_cell(getattr(row, f'label_{lang}'))}{open_}`{row.name}`{close} | {span} | {base} | "
+            f"{_category(w, 'distributions', row.distribution)} | {_cell(titles[row.source_id])} [@{row.source_id}] | "
+            f"{_category(w, 'confidences', row.confidence)} | {w['yes'] if row.verified else w['no']} |"
         )
     return "\n".join(lines)
 

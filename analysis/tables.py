@@ -101,18 +101,41 @@ SCENARIO_OUTPUTS = ("revenue_yuan", "cost_yuan", "profit_yuan", "enterprise_yuan
                     "households_pool_yuan", "welfare_pool_yuan", "per_recipient_household_yuan",
                     "per_recipient_person_yuan", "recipient_share_of_poverty_line", "per_household_yuan",
                     "per_person_yuan", "share_of_poverty_line", "break_even_price_yuan_per_kg")
-SCENARIO_LABELS = {
-    "revenue_yuan": "Revenue (yuan)", "cost_yuan": "Cost (yuan)", "profit_yuan": "Profit (yuan)",
-    "enterprise_yuan": "Enterprise's share (yuan)", "village_pool_yuan": "Villages' share (yuan)",
-    "households_pool_yuan": "Subsidies to poor households (yuan)", "welfare_pool_yuan": "Public welfare (yuan)",
-    "per_recipient_household_yuan": "Per household receiving the subsidy (yuan)",
-    "per_recipient_person_yuan": "Per person in a household receiving the subsidy (yuan)",
-    "recipient_share_of_poverty_line": "Per recipient person, share of the poverty line",
-    "per_household_yuan": "Average over every registered poor household (yuan)",
-    "per_person_yuan": "Average over every registered poor person (yuan)",
-    "share_of_poverty_line": "Average per registered person, share of the poverty line",
-    "break_even_price_yuan_per_kg": "Break-even price (yuan per kg)",
+# The words of the presets table in each language: the label of each output and the headers.
+# In Chinese the season's totals read in 万元 (WAN_OUTPUTS), as the article counts money.
+SCENARIO_WORDS = {
+    "en": {
+        "labels": {
+            "revenue_yuan": "Revenue (yuan)", "cost_yuan": "Cost (yuan)", "profit_yuan": "Profit (yuan)",
+            "enterprise_yuan": "Enterprise's share (yuan)", "village_pool_yuan": "Villages' share (yuan)",
+            "households_pool_yuan": "Subsidies to poor households (yuan)", "welfare_pool_yuan": "Public welfare (yuan)",
+            "per_recipient_household_yuan": "Per household receiving the subsidy (yuan)",
+            "per_recipient_person_yuan": "Per person in a household receiving the subsidy (yuan)",
+            "recipient_share_of_poverty_line": "Per recipient person, share of the poverty line",
+            "per_household_yuan": "Average over every registered poor household (yuan)",
+            "per_person_yuan": "Average over every registered poor person (yuan)",
+            "share_of_poverty_line": "Average per registered person, share of the poverty line",
+            "break_even_price_yuan_per_kg": "Break-even price (yuan per kg)",
+        },
+        "headers": ("Output", "Low", "Base", "High"),
+    },
+    "zh": {
+        "labels": {
+            "revenue_yuan": "收入（万元）", "cost_yuan": "成本（万元）", "profit_yuan": "利润（万元）",
+            "enterprise_yuan": "企业所得（万元）", "village_pool_yuan": "各村所得（万元）",
+            "households_pool_yuan": "贫困户补助（万元）", "welfare_pool_yuan": "村集体公益事业（万元）",
+            "per_recipient_household_yuan": "受补助户户均（元）", "per_recipient_person_yuan": "受补助户人均（元）",
+            "recipient_share_of_poverty_line": "受补助户人均占贫困线比例",
+            "per_household_yuan": "全部建档立卡贫困户户均（元）", "per_person_yuan": "全部建档立卡贫困人口人均（元）",
+            "share_of_poverty_line": "全部建档立卡贫困人口人均占贫困线比例",
+            "break_even_price_yuan_per_kg": "盈亏平衡价格（元/千克）",
+        },
+        "headers": ("结果", "低值", "基准值", "高值"),
+    },
 }
+SCENARIO_LABELS = SCENARIO_WORDS["en"]["labels"]  # the label_en column of scenarios_frame
+WAN_OUTPUTS = {"zh": frozenset({"revenue_yuan", "cost_yuan", "profit_yuan", "enterprise_yuan", "village_pool_yuan",
+                                "households_pool_yuan", "welfare_pool_yuan"}), "en": frozenset()}
 SHARE_OUTPUTS = frozenset({"share_of_poverty_line", "recipient_share_of_poverty_line"})
 
 
@@ -149,29 +172,19 @@ def scenarios_table():
     )
 
 
-SCENARIO_LABELS_ZH = {
-    "revenue_yuan": "收入（元）", "cost_yuan": "成本（元）", "profit_yuan": "利润（元）",
-    "enterprise_yuan": "企业所得（元）", "village_pool_yuan": "村集体所得（元）",
-    "households_pool_yuan": "贫困户补助（元）", "welfare_pool_yuan": "公益事业（元）",
-    "per_recipient_household_yuan": "每个受补助户（元）", "per_recipient_person_yuan": "受补助户每人（元）",
-    "recipient_share_of_poverty_line": "受补助者人均占贫困线比例",
-    "per_household_yuan": "全部建档立卡贫困户户均（元）", "per_person_yuan": "全部建档立卡贫困人口人均（元）",
-    "share_of_poverty_line": "全部贫困人口人均占贫困线比例", "break_even_price_yuan_per_kg": "盈亏平衡价格（元/千克）",
-}
-SCENARIO_HEADERS = {"en": ("Output", "Low", "Base", "High"), "zh": ("结果", "低值", "基准", "高值")}
-
-
 def scenarios_display(lang: str = "en"):
-    """The presets table for a page: :func:`scenarios_frame` as a display table (Markdown), in *lang*."""
-    from analysis.report import Table, _check_lang
+    """The presets table for a page: :func:`scenarios_frame` as a display table (Markdown), in *lang*
+    (SCENARIO_WORDS; in Chinese the season's totals in 万元)."""
+    from analysis.report import Table, _check_lang, format_wan
 
     _check_lang(lang)
+    words = SCENARIO_WORDS[lang]
     frame = scenarios_frame()
-    labels = frame["label_en"] if lang == "en" else frame["output"].map(SCENARIO_LABELS_ZH)
-    output, low, base, high = SCENARIO_HEADERS[lang]
-    shown = {output: labels}
+    output, low, base, high = words["headers"]
+    shown = {output: frame["output"].map(words["labels"])}
     for column, header in (("low", low), ("base", base), ("high", high)):
-        shown[header] = [format_share(v, 1) if out in SHARE_OUTPUTS else format_number(v)
+        shown[header] = [format_share(v, 1) if out in SHARE_OUTPUTS
+                         else format_wan(v) if out in WAN_OUTPUTS[lang] else format_number(v)
                          for out, v in zip(frame["output"], frame[column])]
     return Table(pd.DataFrame(shown))
 

@@ -217,6 +217,18 @@ def test_english_glosses_say_wood_ear_not_black_fungus():
     assert industries.loc[("sanshidaohe", "木耳"), "industry_en"] == "wood-ear"
 
 
+@pytest.mark.parametrize(("table", "column"), [("facts", "note_zh"), ("cases", "story_zh"),
+                                             ("contract_terms", "term_zh"), ("assumption_sources", "title_zh"),
+                                             ("assumptions", "note_zh")])
+def test_chinese_columns_are_chinese_for_every_row(table, column):
+    # the Chinese edition's words for what the English columns say: Chinese on every row, no English
+    # sentence (identifiers such as yanbian_2014 and the article's own Latin letters aside)
+    values = data.load_table(table)[column]
+    assert values.str.contains(r"[\u4e00-\u9fff]").all()
+    english = values.str.replace(r"\w*_\w*", " ", regex=True).str.contains(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+")
+    assert values[english].tolist() == []
+
+
 def test_with_fact_values_resolves_area_mu():
     industries = data.with_fact_values(data.load_table("village_industries")).set_index(["village_id", "industry_id"])
     assert industries.loc[("dabao", "black_fungus"), "area_mu"] == 35.0
@@ -226,10 +238,10 @@ def test_with_fact_values_resolves_area_mu():
 
 def test_cases_keep_personal_names_inside_quotes_only():
     cases = data.load_table("cases")
-    assert cases.shape == (5, 9)
+    assert cases.shape == (5, 10)
     for name in ["周亮升", "杨国江", "李伟", "孙叶梅"]:
         assert cases["source_quote"].str.contains(name).any()
-        for column in ["case_id", "role_en", "role_zh", "story_en"]:
+        for column in ["case_id", "role_en", "role_zh", "story_en", "story_zh"]:
             assert not cases[column].str.contains(name).any()
 
 
@@ -237,7 +249,7 @@ def test_cases_keep_personal_names_inside_quotes_only():
 
 def test_load_facts_types():
     facts = data.load_facts()
-    assert facts.shape == (131, 13)
+    assert facts.shape == (131, 14)  # the 13 columns of facts.csv and value_number
     assert str(facts["source_paragraph"].dtype) == "int64"
     assert str(facts["value_number"].dtype) == "float64"
     by_id = facts.set_index("fact_id")
@@ -363,12 +375,12 @@ def test_frictionless_validates_the_package():
 def test_header_not_matching_schema_is_rejected(data_copy):
     path = data_copy / "contract_terms.csv"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("term_id,term_en,fact_id", "term_id,term,fact_id", 1), encoding="utf-8")
+    path.write_text(text.replace("term_id,term_en,term_zh,fact_id", "term_id,term,term_zh,fact_id", 1), encoding="utf-8")
     with pytest.raises(DataValidationError) as info:
         data.load_table("contract_terms", data_copy)
     assert str(info.value) == (
-        "contract_terms.csv: row 1, column -: header ['term_id', 'term', 'fact_id'] "
-        "does not match schema fields ['term_id', 'term_en', 'fact_id']"
+        "contract_terms.csv: row 1, column -: header ['term_id', 'term', 'term_zh', 'fact_id'] "
+        "does not match schema fields ['term_id', 'term_en', 'term_zh', 'fact_id']"
     )
 
 
@@ -514,7 +526,7 @@ def _field(schema: dict, name: str) -> dict:
 
 
 FACT_FIELDS = ("fact_id, topic, subject, attribute, value, unit, qualifier, as_of, source_id, source_paragraph, "
-               "source_quote, note_en")
+               "source_quote, note_en, note_zh")
 SOURCE_FIELDS = ("source_id, title_zh, publisher_zh, publisher_en, date_published, repost_url, date_accessed, "
                  "language, licence_note, locator_note")
 
@@ -524,7 +536,7 @@ SOURCE_FIELDS = ("source_id, title_zh, publisher_zh, publisher_en, date_publishe
     [
         (lambda s: s["fields"][2].pop("name") and None, "column fields: field 3 has no 'name' (a non-empty string is required)"),
         (lambda s: s["fields"].__setitem__(2, "subject"), "column fields: field 3 is a string, not an object"),
-        (lambda s: s["fields"].append(dict(s["fields"][0])), "column fields: field 13 repeats the name 'fact_id'"),
+        (lambda s: s["fields"].append(dict(s["fields"][0])), "column fields: field 14 repeats the name 'fact_id'"),
         (lambda s: s.update(fields={}), "column fields: must be a non-empty list of fields"),
         (lambda s: [s], "column -: must be a JSON object (a Table Schema), not a list"),
         (lambda s: _field(s, "source_paragraph")["constraints"].update(minimum="one"),

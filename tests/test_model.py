@@ -85,7 +85,7 @@ def test_income_channels_by_hand(hand):
     table = model.income_channels(p).set_index("channel")
     assert list(table.index) == ["dividend", "temporary_wages", "long_term_wages", "land_rent", "cooperative_job"]
     assert list(table.columns) == ["label_en", "label_zh", "total_yuan", "poor_households_yuan",
-                                   "per_household_yuan", "per_person_yuan", "basis", "note"]
+                                   "per_household_yuan", "per_person_yuan", "basis", "note", "note_zh"]
     assert table.at["dividend", "total_yuan"] == pytest.approx(720_000)
     assert table.at["dividend", "poor_households_yuan"] == pytest.approx(360_000)
     # 200 workers/day (peak) x 0.5 x 100 days = 10,000 person-days x 100 yuan = 1,000,000; poor 75% = 750,000
@@ -101,6 +101,7 @@ def test_income_channels_by_hand(hand):
     assert table.at["cooperative_job", "total_yuan"] == pytest.approx(4000 * 12)
     assert math.isnan(table.at["cooperative_job", "per_household_yuan"])
     assert "not spread" in table.at["cooperative_job", "note"]
+    assert table.at["cooperative_job", "note_zh"] == "原文中的个案：按一对务工夫妻每年计，不分摊到各户。"
 
 
 def test_land_rent_of_collective_land_does_not_reach_households(hand):

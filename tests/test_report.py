@@ -74,6 +74,11 @@ def test_format_quantity_en(args, expected):
         ((243, "households"), "243户"),
         ((60, "yuan_per_kg"), "60元/千克"),
         ((10, "villages"), "10个村"),
+        ((2017, "year"), "2017年"),  # a year reads with 年 (the article's 2017年底)
+        ((800_000, "segments"), "80万段"),  # 800,000 / 10,000 = 80 万 (the article's 80万段)
+        ((9_999, "segments"), "9,999段"),  # below 1万: as is
+        ((131, "rows"), "131行"),
+        ((9, "months_per_year"), "9个月/年"),
     ],
 )
 def test_format_quantity_zh(args, expected):
@@ -89,6 +94,17 @@ def test_format_range():
     assert report.format_range(50, 70, "yuan_per_kg") == "50–70 yuan per kg"
     assert report.format_range(0.3, 0.7, "share") == "30%–70%"
     assert report.format_range(2952, 3335, "yuan", lang="zh") == "2,952–3,335元"
+    assert report.format_range(2016, 2017, "year") == "2016–2017"  # years: no thousands separator
+    assert report.format_range(2016, 2017, "year", lang="zh") == "2016–2017年"
+    assert report.format_range(1, 13, "years", lang="zh") == "1–13年"
+
+
+def test_format_wan():
+    assert report.format_wan(2_016_000) == "201.6"  # 2,016,000 / 10,000 = 201.6
+    assert report.format_wan(124_800) == "12.48"  # 12.48: four significant digits
+    assert report.format_wan(5_000_000) == "500"
+    assert report.format_wan(14_400) == "1.44"
+    assert report.format_wan(80_000, decimals=1) == "8.0"
 
 
 def test_explain_qualifier():
@@ -198,10 +214,11 @@ def test_threshold_and_income_channel_tables():
     channels = pd.DataFrame({
         "channel": ["cooperative_job"], "label_en": ["Cooperative job"], "label_zh": ["合作社务工"],
         "total_yuan": [36000.0], "poor_households_yuan": [float("nan")], "per_household_yuan": [float("nan")],
-        "per_person_yuan": [float("nan")], "note": ["one couple"],
+        "per_person_yuan": [float("nan")], "note": ["one couple"], "note_zh": ["一对夫妻"],
     })
     row = report.income_channel_table(channels, lang="zh").data.iloc[0].tolist()
-    assert row == ["合作社务工", "3.6万元", "—", "—", "—", "one couple"]  # 4,000 * 9 months = 36,000 = 3.6万
+    assert row == ["合作社务工", "3.6万元", "—", "—", "—", "一对夫妻"]  # 4,000 * 9 months = 36,000 = 3.6万
+    assert report.income_channel_table(channels).data["Note"].tolist() == ["one couple"]
 
 
 # --- gallery, data dictionary, citation ------------------------------------------------------------
@@ -301,7 +318,7 @@ def test_organisation_and_village_industry_tables():
         "sector": ["fungus", "tourism"], "area_mu_fact_id": ["dabao_fungus_area_mu", None],
     })
     assert report.village_industry_table(villages, industries, lang="zh").data.to_dict("list") == {
-        "村": ["大堡村", "大堡村"], "产业": ["黑木耳", "旅游"], "行业": ["fungus", "tourism"],
+        "村": ["大堡村", "大堡村"], "产业": ["黑木耳", "旅游"], "行业": ["木耳", "旅游"],  # the Party groups' words
         "面积": ["35亩", "未说明"],  # 发展木耳35亩
     }
 
@@ -359,6 +376,9 @@ def test_display_tables_are_aligned_escaped_markdown_and_deterministic():
     )
     assert report.fact_table(["villages_total"])._repr_markdown_() == report.fact_table(["villages_total"])._repr_markdown_()
     assert not hasattr(table, "_repr_html_")  # an HTML output would make Quarto load require.js from a CDN
+    chinese = report.Table(pd.DataFrame({"数值": ["243户", "12.48万元", "40–70元/千克", "不少于500万元"],
+                                         "原文": ["2017年底,113户贫困户", "建档立卡贫困户243户690人", "x", "y"]}))
+    assert chinese.alignments() == ["right", "left"]  # Chinese quantities right, the article's words left
 
 
 def test_table_widths_give_every_word_room_on_a_page():
@@ -370,3 +390,158 @@ def test_table_widths_give_every_word_room_on_a_page():
     assert report.Table._widths([["短", "长城"]]) == [2 * 2]  # CJK counts twice, and breaks anywhere: no long word
 
 
+
+
+# --- the Chinese edition: every display table in Chinese ------------------------------------------
+def test_fact_table_chinese_gives_our_chinese_gloss_value_quote_and_paragraph():
+    frame = report.fact_table(["villages_total", "outcome_year", "tianfu_segments_for_poor"], "zh").data
+    assert frame.to_dict("list") == {
+        "原文所述": ["全乡村数", "成效的统计时点为当年年底", "企业拿出、为贫困户代理集中经营的木耳菌段"],
+        "数值": ["10个村", "2017年", "80万段"],  # 80万段 = 800,000 segments, as the article writes it
+        "原文": ["指导全乡10个村全部制定了脱贫方案", "2017年底,113户贫困户", "企业拿出80万段木耳份额"],
+        "段落": [4, 6, 6],
+    }
+
+
+def test_qualifier_table_chinese_names_each_qualifier():
+    import pandas as pd
+
+    facts = pd.DataFrame({"qualifier": ["exact", "at_least"], "value_number": [10.0, 40.0],
+                          "unit": ["villages", "persons"], "source_quote": ["全乡10个村", "长期工40余人"]})
+    frame = report.qualifier_table(facts, "zh").data
+    assert frame.columns.tolist() == ["限定", "含义", "事实数", "示例"]
+    assert frame["限定"].tolist() == ["确切", "至少", "约", "至多"]
+    assert frame["示例"].tolist() == ["10个村 — 全乡10个村", "不少于40人 — 长期工40余人", "", ""]
+    assert report.qualifier_table(facts).data["Qualifier"].tolist() == ["exact", "at least", "approximately", "at most"]
+
+
+def test_organisation_table_chinese_names_kinds_links_and_an_unnamed_village_branch():
+    import pandas as pd
+
+    organisations = pd.DataFrame({
+        "org_id": ["branch", "coop", "unit"], "name_zh": [None, "绿森木椴木耳合作社", "菌包厂"],
+        "name_en": ["Dabao village Party branch", "Lüsen cooperative", "Spawn-bag plant"],
+        "kind": ["village_party_branch", "cooperative", "enterprise_unit"], "parent_org_id": [None, "branch", None],
+        "parent_basis": [None, "implied", None], "village_id": ["dabao", "dabao", None],
+    })
+    villages = pd.DataFrame({"village_id": ["dabao"], "name_zh": ["大堡村"]})
+    assert report.organisation_table(organisations, "zh", villages).data.to_dict("list") == {
+        "名称": ["大堡村党支部", "绿森木椴木耳合作社", "菌包厂"],  # the article: 长沙村党支部, and for Dabao only 支部
+        "类型": ["村党支部", "合作社", "企业下属单位"],
+        "上级": ["", "大堡村党支部", ""],  # the parent by its Chinese name (no 'nan')
+        "原文明示或隐含": ["", "隐含", ""],
+    }
+    english = report.organisation_table(organisations, "en").data
+    assert english["Name"].tolist() == ["Dabao village Party branch", "Lüsen cooperative 绿森木椴木耳合作社",
+                                        "Spawn-bag plant 菌包厂"]
+    assert english["Part of"].tolist() == ["", "Dabao village Party branch", ""]
+
+
+def test_contract_terms_table_chinese():
+    import pandas as pd
+
+    terms = pd.DataFrame({"term_id": ["rent"], "term_en": ["Rent"], "term_zh": ["每亩土地流转价格"],
+                          "fact_id": ["tianfu_land_rent_yuan_per_mu"]})
+    frame = report.contract_terms_table(terms, "zh").data
+    assert frame.columns.tolist() == ["条款", "数值", "原文", "段落"]
+    assert frame.iloc[0].tolist() == ["每亩土地流转价格", "500元/亩", "以每亩500元价格", 6]
+
+
+def test_parameter_run_table_chinese_states_the_rule_of_a_computed_parameter():
+    from analysis.parameters import get_parameters
+
+    frame = report.parameter_run_table(get_parameters("base"), "zh",
+                                       names={"investment_stated_yuan", "price_yuan_per_kg", "recipient_households"}).data
+    assert frame.to_dict("list") == {
+        "参数": ["企业投资（下限）", "干木耳收购价", "领取补助的贫困户"],
+        "取值": ["500万元", "56元/千克", "130户"],  # 500余万元; 243 - 113 = 130
+        "范围或限定": ["至少", "40–70元/千克", "—"],
+        "类型": ["事实", "假设", "计算值"],
+        "来源": ["tianfu_investment_yuan", "caass_wood_ear_market_report_2021",
+               "poor_households_registered − households_out_of_poverty_2017（截至2017年底尚未脱贫的建档立卡贫困户，"
+               "即原文“补助脱贫没有达标的贫困户”的对象）"],
+    }
+
+
+def test_cases_table_chinese_tells_the_story_and_the_numbers_in_chinese():
+    import pandas as pd
+
+    cases = pd.DataFrame({"case_id": ["couple"], "role_en": ["Villager couple"], "role_zh": ["养鸡大户"],
+                          "source_quote": ["村民孙叶梅原是村里养鸡大户"], "source_paragraph": [5],
+                          "story_en": ["Flood"], "story_zh": ["水灾"]})
+    links = pd.DataFrame({"case_id": ["couple", "couple", "couple"],
+                          "fact_id": ["case_debt_yuan", "poultry_farmer_former_role", "cooperative_monthly_income_yuan"]})
+    assert report.cases_table(cases, "zh", links).data.to_dict("list") == {
+        "角色": ["养鸡大户"], "原文": ["村民孙叶梅原是村里养鸡大户"], "段落": [5], "原文所述": ["水灾"],
+        # 十多万元 -> 100,000 yuan at least = 不少于10万元; 近四千元 -> 近4,000元; the text fact is left out
+        "所述数字": ["水灾后背负的债务：不少于10万元；在合作社的月收入：近4,000元/月"],
+    }
+
+
+def test_assumptions_markdown_chinese():
+    import pandas as pd
+
+    assumptions = pd.DataFrame({
+        "name": ["price_yuan_per_kg", "first_season_year"], "label_en": ["Price", "First season"],
+        "label_zh": ["干木耳收购价", "合作协议首个生产季"], "unit": ["yuan_per_kg", "year"], "low": [40.0, 2017.0],
+        "base": [56.0, 2017.0], "high": [70.0, 2018.0], "distribution": ["triangular", "fixed"],
+        "source_id": ["market", "judgement"], "confidence": ["medium", "judgement"], "verified": [False, False],
+    })
+    sources = pd.DataFrame({"source_id": ["market", "judgement"], "title": ["Market report", "Our judgement"],
+                            "title_zh": ["行情报道", "项目作者的判断"]})
+    assert report.assumptions_markdown(assumptions, sources, "zh").splitlines() == [
+        "| 假设 | 低值–高值 | 基准值 | 分布 | 来源 | 可信度 | 已核实 |",
+        "|---|---|---|---|---|---|---|",
+        "| 干木耳收购价（`price_yuan_per_kg`） | 40–70元/千克 | 56 | 三角分布 | 行情报道 [@market] | 中 | 否 |",
+        "| 合作协议首个生产季（`first_season_year`） | 2017–2018年 | 2017 | 固定值 | 项目作者的判断 [@judgement] | "
+        "判断（无公开来源） | 否 |",
+    ]
+    # a year has no thousands separator in English either
+    assert report.assumptions_markdown(assumptions, sources).splitlines()[3] == (
+        "| First season (`first_season_year`) | 2017–2018 | 2017 | fixed | Our judgement [@judgement] | judgement | no |")
+
+
+def test_data_dictionary_markdown_chinese_uses_the_schemas_chinese_descriptions():
+    lines = report.data_dictionary_markdown("", "zh").splitlines()
+    start = lines.index("### contract_terms")
+    del lines[start + 7]  # the separator: column widths (test_display_tables_are_aligned_...)
+    assert lines[start:start + 11] == [
+        "### contract_terms",
+        "",
+        "天福菌业合作的各项条款（协议、投资、土地、菌段、用工、利润分成）；每项数值都是一条事实。",
+        "",
+        "下载：[contract_terms.csv](data/contract_terms.csv)（23行） · 表结构 "
+        "[schemas/contract_terms.json](data/schemas/contract_terms.json) · 主键：`term_id`",
+        "",
+        "| 字段 | 类型 | 必填 | 约束 | 说明 |",
+        "| term\\_id | 文本 | 是 | 格式：\\^\\[a-z\\]\\[a-z0-9\\_\\]\\*\\$；唯一 | 标识符。 |",
+        "| term\\_en | 文本 | 是 |  | 条款（英文）。 |",
+        "| term\\_zh | 文本 | 是 |  | 条款（中文）。 |",
+        "| fact\\_id | 文本 | 是 |  | 给出数值的事实（facts.fact\\_id）。 |",
+    ]
+    assert "| qualifier | 文本 | 是 | 取值：exact、at\\_least、approximately、at\\_most |" in "\n".join(lines)
+
+
+def test_every_schema_and_field_has_a_chinese_description():
+    from analysis import data
+
+    missing = [(resource["name"], field["name"]) for resource in data.read_resources()
+               for field in [{"name": "-", **data.read_schema(resource["name"])}] + data.read_schema(resource["name"])["fields"]
+               if not str(field.get("description_zh", "")).strip()]
+    assert missing == []
+
+
+def test_citation_markdown_chinese_follows_gb_t_7714():
+    assert report.citation_markdown("zh").splitlines() == [
+        "**原始资料**（引用任何事实时请引用；网址为标题、日期相同的转载页面）：",
+        "",
+        # 主要责任者. 题名[EB/OL]. (发表日期)[引用日期]. 获取和访问路径.
+        "> 共产党员网. 辽宁清原:“三方聚力”强化党建引领脱贫攻坚[EB/OL]. (2018-06-04)[2026-11-28]. "
+        "xndjw.gov.cn/website/contents/54/36630.html.",
+        "",
+        "**本报告**（引用模型、假设和图表时请引用）：",
+        "",
+        # 主要责任者. 题名[R]. 版本项. 出版年. (CITATION.cff: version 0.1.0, released 2026-11-28, MIT)
+        "> 大苏河乡案例研究报告作者. 大苏河乡案例研究：辽宁省清原县党建引领脱贫攻坚的可复现报告[R]. 0.1.0版. 2026. "
+        "许可协议：MIT.",
+    ]

@@ -69,3 +69,21 @@ def test_cli_writes_the_tables(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == ["error: python -m analysis tables: unrecognized arguments: --outt "
                                        f"{tmp_path}"]
+
+
+def test_scenarios_display_chinese_counts_the_seasons_totals_in_wan_yuan():
+    table = tables.scenarios_display("zh").data
+    assert table.columns.tolist() == ["结果", "低值", "基准值", "高值"]
+    rows = table.set_index("结果")
+    # revenue = 800,000 segments x yield x price: low 0.04 x 40 = 1,280,000 = 128万; base 0.045 x 56 = 2,016,000
+    # = 201.6万; high 0.065 x 70 = 3,640,000 = 364万
+    assert rows.loc["收入（万元）"].tolist() == ["128", "201.6", "364"]
+    # base: profit 2,016,000 - 800,000 x 2 = 416,000; villages 60% = 249,600; poor households 50% = 124,800
+    assert rows.loc["利润（万元）", "基准值"] == "41.6"
+    assert rows.loc["各村所得（万元）", "基准值"] == "24.96"
+    assert rows.loc["贫困户补助（万元）", "基准值"] == "12.48"
+    assert rows.loc["受补助户户均（元）", "基准值"] == "960"  # 124,800 / (243 - 113) = 960 yuan
+    assert rows.loc["全部建档立卡贫困人口人均占贫困线比例", "基准值"] == "6.1%"  # 124,800 / 690 / 2,952 = 0.0613
+    assert list(rows.index) == [tables.SCENARIO_WORDS["zh"]["labels"][o] for o in tables.SCENARIO_OUTPUTS]
+    english = tables.scenarios_display("en").data.set_index("Output")
+    assert english.loc["Revenue (yuan)"].tolist() == ["1,280,000", "2,016,000", "3,640,000"]
