@@ -35,23 +35,29 @@ def _first(row: dict, *names: str) -> str:
 # The author of a source whose author and publisher the research could not name. Author-date styles
 # put the title first for a work without an author and then print its year twice ("Title." 2013.
 # ... 2013); a stated unknown keeps every entry in the author-date order, and says what is known.
-UNATTRIBUTED = "Unattributed"
+UNATTRIBUTED = {"en": "Unattributed", "zh": "佚名"}  # 佚名: GB/T 7714's word for an unknown author
+BIB_FILES = {"en": "references.bib", "zh": "references-zh.bib"}  # one per edition (its profile's bibliography)
 
 
-def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...]) -> str:
+def bib_path(lang: str = "en") -> Path:
+    """The bibliography file of the edition in *lang*, at the project root."""
+    return paths.ROOT / BIB_FILES[lang]
+
+
+def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...], lang: str = "en") -> str:
     fields: list[tuple[str, str]] = []
     publisher = _first(row, "publisher", "publisher_zh")
     # the author, else the publishing organisation as corporate author (braced), else UNATTRIBUTED
-    author = _first(row, "author") or publisher or UNATTRIBUTED
+    author = _first(row, "author") or publisher or UNATTRIBUTED[lang]
     if author:
         fields.append(("author", "{" + _bib_escape(author) + "}"))
-    title = _first(row, "title", "title_zh", "title_en")
+    title = _first(row, "title_zh", "title") if lang == "zh" else _first(row, "title", "title_zh", "title_en")
     if title:
         fields.append(("title", "{" + _bib_escape(title) + "}"))
-    title_en = _first(row, "title_en")
+    title_en = _first(row, "title_en") if lang == "en" else ""
     if title_en and title_en != title:
         fields.append(("titleaddon", _bib_escape(title_en)))
-    organization = _first(row, "publisher_en") or (publisher if publisher != author else "")
+    organization = (_first(row, "publisher_en") if lang == "en" else "") or (publisher if publisher != author else "")
     if organization:
         fields.append(("organization", _bib_escape(organization)))
     date = _first(row, "date", "published", "date_published")
@@ -66,7 +72,7 @@ def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...]) -> str:
     language = _first(row, "language")
     if language:
         fields.append(("langid", _bib_escape(language)))
-    notes = [_first(row, name) for name in note_fields]
+    notes = [_first(row, name) for name in note_fields] if lang == "en" else []  # the notes are written in English
     notes = [n for n in notes if n]
     if notes:
         fields.append(("note", _bib_escape("; ".join(notes))))
@@ -74,8 +80,9 @@ def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...]) -> str:
     return f"@online{{{key},\n{body}\n}}\n"
 
 
-def render_references_bib(data_dir: Path | None = None) -> str:
-    """BibLaTeX text of the article (data/source.csv) and every assumption source.
+def render_references_bib(data_dir: Path | None = None, lang: str = "en") -> str:
+    """BibLaTeX text of the article (data/source.csv) and every assumption source, for the edition in
+    *lang*: in Chinese, each source's ``title_zh`` and no English note or organisation.
 
     Keys: ``source_id`` of each row (the article's row too, when its table has that column;
     otherwise ``dasuhe_article_2018``). Deterministic: rows in file order.
@@ -105,10 +112,10 @@ def render_references_bib(data_dir: Path | None = None) -> str:
                 row = dict(row)
                 if _first(row, "confidence") and name == "assumption_sources.csv":
                     row["confidence_note"] = f"confidence: {_first(row, 'confidence')}"
-                entries.append(_bib_entry(key, row, notes))
+                entries.append(_bib_entry(key, row, notes, lang))
     return header + "\n".join(entries)
 
 
-def write_references_bib(data_dir: Path | None = None, target: Path | None = None) -> Path:
-    """Write references.bib (atomically) from the data package."""
-    return write_text(Path(target or paths.REFERENCES_BIB), render_references_bib(data_dir))
+def write_references_bib(data_dir: Path | None = None, target: Path | None = None, lang: str = "en") -> Path:
+    """Write the bibliography of the edition in *lang* (atomically) from the data package."""
+    return write_text(Path(target or bib_path(lang)), render_references_bib(data_dir, lang))

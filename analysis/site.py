@@ -53,7 +53,7 @@ STAGE_ENV = "DASUHE_SITE_STAGE"  # set for the Quarto runs of the build (the pre
 # What the site publishes of the outputs: every figure in both languages at the web size (other
 # sizes on demand: `python -m analysis figures --size ...`), and the tables.
 SITE_OUTPUT_COMMANDS = (("figures", ["--lang", "all"]), ("tables", []))
-DOWNLOADS = ("data", "figures", "tables", "CITATION.cff", "references.bib")  # copied into each edition
+DOWNLOADS = ("data", "figures", "tables", "CITATION.cff", "references.bib", "references-zh.bib")  # into each edition
 STAGE_FONTS = "_fonts"  # the report's fonts inside a staging project (Typst's TYPST_FONT_PATHS)
 STAGE_CSL = "_csl"  # the CSL styles inside a staging project (the profiles' `csl`)
 CSL_STYLES = ("chicago-author-date.csl", "china-national-standard-gb-t-7714-2015-author-date.csl")
@@ -448,7 +448,8 @@ def forget_build(cache_dir: Path, executed: dict, since: float) -> None:
 
 def site_key(executed: dict, quarto_version: str) -> str:
     """Key of a whole render: the executed pages, the configuration and assets, the Quarto version."""
-    files = [p for p in executed.values()] + [paths.QUARTO_CONFIG, paths.REFERENCES_BIB, paths.CITATION_FILE]
+    files = [p for p in executed.values()] + [paths.QUARTO_CONFIG, paths.CITATION_FILE]
+    files += [paths.ROOT / name for name in DOWNLOADS if name.endswith(".bib")]
     files += [profile_path(lang) for lang in EDITIONS]
     files += [p for p in paths.SITE_ASSETS_DIR.rglob("*") if p.is_file()]
     extra = f"{STAMP_VERSION}:{quarto_version}:{outputs_hash()}:{sorted((k, str(v.name)) for k, v in executed.items())}"
@@ -562,9 +563,10 @@ def run_site(args: argparse.Namespace) -> int:
             return 0
         raise AnalysisError(BARE_RENDER_MESSAGE)
     if args.write_bib:
-        from analysis.bib import write_references_bib
+        from analysis.bib import BIB_FILES, write_references_bib
 
-        print(f"site: wrote {write_references_bib().relative_to(paths.ROOT)}")
+        for lang in BIB_FILES:
+            print(f"site: wrote {write_references_bib(lang=lang).relative_to(paths.ROOT)}")
         return 0
     if args.no_cache:
         for stamp in (VALIDATED_STAMP, OUTPUTS_STAMP):

@@ -13,10 +13,22 @@ from analysis.errors import AnalysisError
 # ---------------------------------------------------------------------------------------------
 # references.bib
 # ---------------------------------------------------------------------------------------------
-def test_references_bib_is_up_to_date():
-    assert paths.REFERENCES_BIB.read_text(encoding="utf-8") == bib.render_references_bib(), (
-        "references.bib is stale: run `python -m analysis site --write-bib`"
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_references_bib_is_up_to_date(lang):
+    assert bib.bib_path(lang).read_text(encoding="utf-8") == bib.render_references_bib(lang=lang), (
+        f"{bib.BIB_FILES[lang]} is stale: run `python -m analysis site --write-bib`"
     )
+
+
+def test_the_chinese_bibliography_has_chinese_titles_and_names_an_unknown_author_yiming(tmp_path):
+    data_dir = _write_bib_fixture(tmp_path / "data", "judge,,Our judgement,,,,2026-11-28,judgement,note\n")
+    text = (data_dir / "assumption_sources.csv").read_text(encoding="utf-8")
+    (data_dir / "assumption_sources.csv").write_text(
+        text.replace("confidence,note\n", "confidence,note,title_zh\n").replace("judgement,note\n", "judgement,note,作者判断\n"),
+        encoding="utf-8")
+    zh = bib.render_references_bib(data_dir, lang="zh")
+    assert "@online{judge,\n  author = {{佚名}},\n  title = {{作者判断}},\n  urldate = {2026-11-28}\n}\n" in zh
+    assert "note = " not in zh and "author = {{Unattributed}}" in bib.render_references_bib(data_dir)
 
 
 def test_references_bib_has_the_article_and_every_assumption_source():

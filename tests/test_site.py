@@ -71,8 +71,8 @@ def test_quarto_resources_are_project_rooted_and_exist(quarto_config):
     for entry in resources:
         matches = list(paths.ROOT.glob(entry.lstrip("/").rstrip("/"))) if "*" in entry else [paths.ROOT / entry.strip("/")]
         assert matches and all(m.exists() or m.name in {"figures", "tables"} for m in matches), entry
-    assert {entry.strip("/").split("/")[0] for entry in resources} == {"data", "figures", "tables", "references.bib",
-                                                                        "CITATION.cff"} == set(site.DOWNLOADS)
+    assert {entry.strip("/").split("/")[0] for entry in resources} == {
+        "data", "figures", "tables", "references.bib", "references-zh.bib", "CITATION.cff"} == set(site.DOWNLOADS)
 
 
 def test_the_pages_quarto_renders_are_the_pages_of_the_sidebar(quarto_config):
