@@ -159,3 +159,29 @@ def test_git_stores_a_notebook_without_the_outputs_a_run_left(tmp_path):
     assert (code.outputs, code.execution_count) == ([], None)
     assert code.id == nbformat.read(repo / "p.ipynb", as_version=4).cells[0].id  # cell ids are kept
     assert "outputs" in (repo / "p.ipynb").read_text()  # the working copy keeps what the run left
+
+
+def test_every_page_has_its_prose_in_every_edition():
+    """The untranslated-prose check lists nothing on main (issue 13): every markdown cell tagged,
+    each English cell followed by its Chinese one, every sentence of code in both languages, every
+    caption translated."""
+    from analysis import site
+
+    problems = [line for page in site.read_pages()
+                for line in pages.untranslated(pages.read_notebook(paths.ROOT / page.source), site.EDITIONS, page.source)]
+    assert problems == []
+
+
+def test_untranslated_names_what_lacks_a_translation():
+    nb = _page(new_markdown_cell("# Title"), _tagged(new_markdown_cell("English"), "lang-en"),
+               new_code_cell('#| fig-cap: "A figure"\nreport.markdown("One sentence {x}", lang, x=1)'),
+               new_code_cell('report.markdown({"en": "Both"}, lang)'))
+    for number, cell in enumerate(nb.cells, start=1):
+        cell["id"] = f"c{number}"
+    assert pages.untranslated(nb, ("en", "zh"), "p.ipynb") == [
+        "p.ipynb: cell 1 (c1): markdown cell without a language tag (lang-en/lang-zh)",
+        "p.ipynb: cell 2 (c2): no zh version follows this en cell",
+        "p.ipynb: cell 3 (c3): fig-cap has no zh version",
+        "p.ipynb: cell 3 (c3): line 2: report.markdown gives one text; give {'en': ..., 'zh': ...}",
+        "p.ipynb: cell 4 (c4): line 1: report.markdown has no zh text",
+    ]
