@@ -410,6 +410,15 @@ def money(value: float, lang: str) -> str:
     return f"{number} {unit}" if lang == "en" else f"{number}{unit}"
 
 
+def yuan(value: float, lang: str) -> str:
+    """An amount in yuan as prose reads it, whole yuan: '338 yuan', '12,383 yuan' / '338元', '1.238万元'
+    (Chinese amounts of five digits or more in 万元, with their significant digits)."""
+    from analysis.report import format_quantity
+
+    large = lang == "zh" and abs(float(value)) >= TEN_THOUSAND
+    return format_quantity(value, "yuan", lang=lang, decimals=None if large else 0)
+
+
 def wrap(fig, text: str, size_pt: float, fraction: float) -> str:
     """*text* wrapped to *fraction* of the figure width (between words; never inside a proper name)."""
     return "\n".join(style.wrap_text(fig, text, size_pt, fig.get_size_inches()[0] * fraction, keep=proper_names()))

@@ -1,5 +1,13 @@
-"""Rendering figures to bytes, one or many (in processes): what the export and the contact sheet share."""
+"""Rendering figures to bytes, one or many (in processes): what the export and the contact sheet share.
+
+Render processes come from :func:`analysis.processes.process_pool`: they die with the command
+(even on SIGKILL), ignore the terminal's Ctrl-C (the command handles it) and are killed when the
+rendering stops by an exception (Ctrl-C, SIGTERM, an error).
+"""
 from __future__ import annotations
+
+from contextlib import closing
+from typing import Iterator
 
 from analysis import style
 from analysis.errors import AnalysisError
@@ -18,27 +26,39 @@ def render_one(figure_id: str, lang: str, size: str, formats: list[str], chrome:
 
 def _render_job(job):
     figure_id, lang, size, formats, chrome = job
-    return job, render_one(figure_id, lang, size, formats, chrome)
+    return render_one(figure_id, lang, size, formats, chrome)
 
 
-def render_many(work: list[tuple], jobs: int = 1) -> list[tuple[tuple, dict[str, bytes]]]:
+def iter_rendered(work: list[tuple], jobs: int = 1) -> Iterator[tuple[tuple, dict[str, bytes]]]:
     """Render each ``(figure id, lang, size, formats, chrome)`` of *work*, in *jobs* processes when
-    more than one: ``[(job, {fmt: bytes})]`` in the order of *work*."""
+    more than one; yield ``(job, {fmt: bytes})`` in the order of *work*, each as soon as it and
+    those before it are done (so the caller can write while the rest renders).
+
+    Close the iterator when stopping early (``contextlib.closing``): the render processes are
+    then killed at once.
+    """
     formats = sorted({fmt for job in work for fmt in job[3]})
     style.prepare_rendering(formats)  # fonts and backends once, before render processes start (forked ones inherit them)
     for figure_id in dict.fromkeys(job[0] for job in work):
         prepared(figure_id)  # forked processes inherit the prepared frames
     if jobs > 1 and len(work) > 1:
-        import concurrent.futures
         import multiprocessing
         import threading
+
+        from analysis.processes import process_pool
 
         # fork shares the prepared frames for free, but is unsafe when other threads run
         # (e.g. when the site builder calls this in-process): then start fresh processes.
         method = "fork" if threading.active_count() == 1 else "spawn"
-        with concurrent.futures.ProcessPoolExecutor(min(jobs, len(work)),
-                                                    mp_context=multiprocessing.get_context(method)) as pool:
-            results = list(pool.map(_render_job, work))
+        with process_pool(min(jobs, len(work)), mp_context=multiprocessing.get_context(method)) as pool:
+            yield from zip(work, pool.map(_render_job, work))
     else:
-        results = [_render_job(job) for job in work]
-    return results
+        for job in work:
+            yield job, _render_job(job)
+
+
+def render_many(work: list[tuple], jobs: int = 1) -> list[tuple[tuple, dict[str, bytes]]]:
+    """Render each ``(figure id, lang, size, formats, chrome)`` of *work* (:func:`iter_rendered`):
+    ``[(job, {fmt: bytes})]`` in the order of *work*."""
+    with closing(iter_rendered(work, jobs)) as results:
+        return list(results)
