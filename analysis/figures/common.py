@@ -449,6 +449,25 @@ def legend_below(fig, ax, ncols: int, handles=None, **kwargs):
 LEGEND_GAP_PT = 4.0  # between the axis label and a legend below it
 
 
+def legend_under_all(fig, handles, ncols: int, **kwargs):
+    """A figure legend centred under every axes, just above the source line: for panels side by side,
+    whose legend is wider than one of them.
+
+    It stays out of the constrained layout (a legend in an axes of its own made the layout vary in its
+    last bits from run to run, so SVG ids differed): its height is measured and taken from the bottom of
+    the layout rectangle, and it is anchored there.
+    """
+    engine = fig.get_layout_engine()
+    left, bottom, width, height = engine.get()["rect"]
+    legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(left + width / 2, bottom),
+                        bbox_transform=fig.transFigure, ncols=ncols, **kwargs)
+    legend.set_in_layout(False)
+    extent = legend.get_window_extent(fig.canvas.get_renderer())
+    taken = (extent.height + LEGEND_GAP_PT * 2 * fig.dpi / 72) / (fig.get_size_inches()[1] * fig.dpi)
+    engine.set(rect=(left, bottom + taken, width, height - taken))
+    return legend
+
+
 def _anchor_below(fig, ax, legend, renderer) -> bool:
     """Anchor *legend* (of :func:`legend_below`) under what *ax* draws below itself, as measured;
     True if it moved by more than a tenth of a point."""

@@ -31,7 +31,7 @@ from analysis.errors import ParameterError
 from analysis.figures.common import (
     CHROMES, FIGURES, caption_text, check_chrome, check_figure_id, figure_source, figure_text, prepared,
 )
-from analysis.figures.render import iter_rendered
+from analysis.figures.render import iter_rendered, raise_if_stopped
 from analysis.io import (  # frame_to_csv: the plotted frames' CSV text
     atomic_directory, check_output_dir, frame_to_csv, write_bytes, write_text,
 )
@@ -141,6 +141,7 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
     check_output_dir(out, option)
     validate_all()
     for figure_id in FIGURES:  # every figure: the manifest describes them all
+        raise_if_stopped()  # between steps, a stop whose exception got lost (see raise_if_stopped)
         prepared(figure_id)
     names: list[str] = []
 
@@ -159,8 +160,10 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
             for (figure_id, lang, size, _, _), files in rendered:
                 for fmt, data in files.items():
                     write(folder, figure_filename(figure_id, lang, size, fmt, chrome), data)
+        raise_if_stopped()
         write_manifest(folder)
         names.append(paths.FIGURE_MANIFEST.name)
+        raise_if_stopped()  # the last moment to keep the old set
     return [out / name for name in names]
 
 

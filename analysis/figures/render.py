@@ -14,6 +14,21 @@ from analysis.errors import AnalysisError
 from analysis.figures.common import make_figure, prepared
 
 
+def raise_if_stopped() -> None:
+    """Raise the stop (KeyboardInterrupt, :class:`analysis.processes.Terminated`) of a SIGINT/SIGTERM that
+    was received but lost on its way (raised inside a finaliser or a callback, where Python drops it):
+    called between steps, so the work stops there instead of running on until the watchdog ends it."""
+    import signal
+
+    from analysis.processes import Terminated, stop_signal_received
+
+    received = stop_signal_received()
+    if received == signal.SIGINT:
+        raise KeyboardInterrupt
+    if received is not None:
+        raise Terminated(received)
+
+
 def render_one(figure_id: str, lang: str, size: str, formats: list[str], chrome: str = "full") -> dict[str, bytes]:
     """Draw one figure once and render it in each format (laid out once): ``{fmt: bytes}``."""
     fig = make_figure(figure_id, lang, size, df=prepared(figure_id), chrome=chrome)
@@ -41,6 +56,7 @@ def iter_rendered(work: list[tuple], jobs: int = 1) -> Iterator[tuple[tuple, dic
     style.prepare_rendering(formats)  # fonts and backends once, before render processes start (forked ones inherit them)
     for figure_id in dict.fromkeys(job[0] for job in work):
         prepared(figure_id)  # forked processes inherit the prepared frames
+    raise_if_stopped()  # (a stop's watchdog thread would also make the pool spawn instead of fork)
     if jobs > 1 and len(work) > 1:
         import multiprocessing
         import threading
@@ -51,9 +67,12 @@ def iter_rendered(work: list[tuple], jobs: int = 1) -> Iterator[tuple[tuple, dic
         # (e.g. when the site builder calls this in-process): then start fresh processes.
         method = "fork" if threading.active_count() == 1 else "spawn"
         with process_pool(min(jobs, len(work)), mp_context=multiprocessing.get_context(method)) as pool:
-            yield from zip(work, pool.map(_render_job, work))
+            for result in zip(work, pool.map(_render_job, work)):
+                raise_if_stopped()
+                yield result
     else:
         for job in work:
+            raise_if_stopped()
             yield job, _render_job(job)
 
 

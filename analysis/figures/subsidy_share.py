@@ -12,7 +12,7 @@ import pandas as pd
 from analysis import style
 from analysis.figures.common import (
     FigureSpec, SEASON_FACTS, assumption_label, base_parameters, case_values, find_case,
-    illustrative, join_labels, legend_below, legend_columns, register, start_figure, styled, thousands, yuan,
+    illustrative, join_labels, legend_below, legend_columns, legend_under_all, register, start_figure, styled, thousands, yuan,
 )
 from analysis.report import format_number, format_quantity, format_share
 
@@ -130,21 +130,13 @@ def _legend_handles(words: dict, values: dict, size, run_share: float) -> list:
 def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     """Two panels (recipient rules): the dividend per recipient person against the subsidy share at the run's
     values, with the Monte Carlo bands; the run's share marked; a right-hand scale in shares of the poverty line.
-    Side by side with the legend below both; stacked on narrow figures."""
+    Side by side with the legend below both (:func:`legend_under_all`); stacked on narrow figures."""
     from matplotlib.ticker import PercentFormatter
 
     fig, size, words = start_figure("subsidy_share", df, lang, size, height_scale=HEIGHT, chrome=chrome)
     values = text_values(df, lang)
     stacked = fig.get_size_inches()[0] < 5
-    if stacked:
-        axes = list(fig.subplots(2, 1, sharex=True, sharey=True))
-        legend_ax = None
-    else:
-        grid = fig.add_gridspec(2, 2, height_ratios=[1, 0.001])
-        axes = [fig.add_subplot(grid[0, 0])]
-        axes.append(fig.add_subplot(grid[0, 1], sharey=axes[0]))
-        legend_ax = fig.add_subplot(grid[1, :])
-        legend_ax.axis("off")
+    axes = list(fig.subplots(2, 1, sharex=True, sharey=True) if stacked else fig.subplots(1, 2, sharey=True))
     line = float(df["poverty_line_yuan"].iloc[0])
     run_share = float(_at(df, lambda f: f["is_run_share"])["subsidy_fraction"])
     top = float(df["q95"].max())
@@ -185,7 +177,7 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     if stacked:
         legend_below(fig, axes[-1], 1, handles=handles)
     else:
-        legend_ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=legend_columns(fig, 4))
+        legend_under_all(fig, handles, legend_columns(fig, 4))
     return fig
 
 
