@@ -55,7 +55,7 @@ TEXT = {
 def prepare(p=None) -> pd.DataFrame:
     """:func:`analysis.scenarios.poverty_gap_lift` at the base case or *p* over shortfalls from below the
     assumption's low to above its high (and the run's value), with recipient_households and households
-    (*p*'s) and ``case`` (:func:`find_case`)."""
+    (*p*'s), outcome_year (the year of the exits, a fact) and ``case`` (:func:`find_case`)."""
     from analysis import scenarios
 
     p = p or base_parameters()
@@ -66,7 +66,8 @@ def prepare(p=None) -> pd.DataFrame:
     start, stop = min(max(low - margin, low * GAP_FLOOR), value), max(high + margin, value)
     grid = np.unique(np.concatenate([np.linspace(start, stop, GAP_POINTS), [low, base, high, value]]))
     frame = scenarios.poverty_gap_lift(p, shortfalls=grid)
-    return frame.assign(recipient_households=p.recipient_households, households=p.households, case=find_case(p))
+    return frame.assign(recipient_households=p.recipient_households, households=p.households,
+                        outcome_year=fact_number("outcome_year"), case=find_case(p))
 
 
 def _point(df: pd.DataFrame, name: str) -> pd.Series:
@@ -95,7 +96,7 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
         "per_recipient": yuan(run["per_recipient_person_yuan"]),
         # the shortfall at which the pool closes every exit's gap: pool / (exits x persons per household)
         "g_all": yuan(run["households_pool_yuan"] / (run["exits_households"] * run["persons_per_household"])),
-        "year": str(int(fact_number("outcome_year"))),
+        "year": str(int(run["outcome_year"])),
         "illustrative": illustrative(SEASON_ASSUMPTIONS + (SHORTFALL,), lang), **case_values(df, lang),
     }
 

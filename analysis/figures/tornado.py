@@ -64,7 +64,8 @@ def _flag(df: pd.DataFrame, column: str) -> pd.Series:
 
 def _moving(df: pd.DataFrame) -> pd.DataFrame:
     """The assumptions that move the output, largest swing first; policy levers after the uncertainties."""
-    moving = df[df["swing"] > 0].assign(_lever=_flag(df, "is_policy_lever"))
+    moves = ~_flag(df, "is_zero_swing") if "is_zero_swing" in df.columns else df["swing"] > 0
+    moving = df[moves].assign(_lever=_flag(df, "is_policy_lever"))
     return moving.sort_values(["_lever", "swing"], ascending=[True, False], kind="stable").drop(columns="_lever")
 
 
