@@ -411,7 +411,7 @@ def test_rendering_twice_in_separate_processes_gives_identical_bytes(tmp_path):
         assert result.returncode == 0, result.stderr
         outputs.append({p.relative_to(tmp_path / run): p.read_bytes() for p in (tmp_path / run).rglob("*")
                         if p.is_file()})
-    assert sorted(map(str, outputs[0])) == ["contract_money_flow/contract_money_flow.csv",
+    assert sorted(map(str, outputs[0])) == [".dasuhe-output", "contract_money_flow/contract_money_flow.csv",
                                             "contract_money_flow/contract_money_flow_caption_en.txt",
                                             "contract_money_flow/contract_money_flow_caption_zh.txt",
                                             "contract_money_flow/contract_money_flow_zh_single-column.pdf",
