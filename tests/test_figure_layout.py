@@ -74,6 +74,22 @@ def test_checker_follows_a_line_not_its_box():
     assert found == ["text 'crossed' overlaps line"]
 
 
+def test_checker_reads_a_secondary_axis_ticks_as_drawn():
+    """A secondary axis (the subsidy-share figure's scale in shares of the poverty line) has tick labels
+    beyond its limits that are never drawn: they must not count; the drawn ones must."""
+    fig, ax, preset = _plain_figure("web")
+    with style.figure_style(preset):
+        ax.plot([0, 1], [0, 100])
+        ax.set_ylim(0, 105)  # the scale ends at 2.1: its locator also places a 2.25 tick, beyond the limit
+        scale = ax.secondary_yaxis("right", functions=(lambda v: v / 50, lambda s: s * 50))
+        scale.set_ylabel("share")
+    renderer = check.laid_out(fig, preset)
+    texts = [t.get_text() for t in check.drawn_texts(fig) if t.get_window_extent(renderer).x0 > ax.bbox.x1]
+    # the scale runs 0 to 105 / 50 = 2.1: ticks 0.00, 0.25, ..., 2.00 drawn, 2.25 (beyond its limit) not
+    assert sorted(texts) == ["0.00", "0.25", "0.50", "0.75", "1.00", "1.25", "1.50", "1.75", "2.00", "share"]
+    assert check.collisions(fig, preset) == []
+
+
 def test_small_text_names_the_texts_below_the_minimum():
     fig, ax, preset = _plain_figure()
     with style.figure_style(preset):
@@ -109,6 +125,32 @@ def test_nothing_collides(figure_id, size, lang):
 def test_nothing_collides_without_chrome(figure_id, size, lang):
     fig = figures.make_figure(figure_id, lang, size, chrome="none")
     assert check.collisions(fig, size) == []
+
+
+# model figures for parameters away from the base case: an override outside its assumed range (both ends
+# of the tornado shown), another subsidy share, a shortfall beyond the assumed one, no disasters
+CUSTOM = {
+    "tornado-price-above": ("tornado", {"price_yuan_per_kg": 80}),
+    "tornado-price-below": ("tornado", {"price_yuan_per_kg": 30}),
+    "tornado-two-outside": ("tornado", {"price_yuan_per_kg": 80, "cost_yuan_per_segment": 3.2}),
+    "subsidy-share-third": ("subsidy_share", {"subsidy_fraction": 0.33}),
+    "poverty-gap-wide": ("poverty_gap", {"poverty_shortfall_yuan_per_person": 3000}),
+    "fan-calm": ("contract_paths_fan", {"disaster_probability_per_year": 0}),
+    "channels-fewer-recipients": ("income_channels", {"recipient_households": 60}),
+}
+
+
+@pytest.mark.parametrize(("case", "size", "lang"), [(c, s, lang) for c in CUSTOM for s in style.SIZES
+                                                    for lang in style.LANGUAGES])
+def test_model_figures_for_other_parameters_collide_nowhere(case, size, lang):
+    from analysis.parameters import get_parameters
+
+    figure_id, overrides = CUSTOM[case]
+    fig = figures.make_figure(figure_id, lang, size, p=get_parameters("base", **overrides))
+    assert check.collisions(fig, size) == []
+    if size in style.PRINT_SIZES:
+        assert check.small_text(fig, style.MIN_PRINT_PT, style.MIN_SOURCE_PT) == []
+    assert check.unexplained_styles(fig) == []
 
 
 @pytest.mark.parametrize(("figure_id", "size"), [(f, s) for f in figures.FIGURES for s in style.SIZES])

@@ -18,8 +18,8 @@ from conftest import embedded_font_families, svg_font
 pytestmark = pytest.mark.filterwarnings("error:Glyph.*missing", "error:constrained_layout not applied")
 
 FIGURE_IDS = ["quantities_to_scale", "poverty_outcomes", "contract_money_flow", "scenarios_poverty_line", "tornado",
-              "break_even_map", "montecarlo_distribution", "contract_paths_fan", "income_channels",
-              "villages_industries", "governance"]
+              "break_even_map", "montecarlo_distribution", "subsidy_share", "poverty_gap", "contract_paths_fan",
+              "income_channels", "villages_industries", "governance"]
 
 
 def test_registry_has_every_figure_of_the_issue():
@@ -229,11 +229,16 @@ def test_break_even_map_words_follow_custom_parameters():
     assert set(df["case"]) == {"custom"}
     en = figures.figure_text("break_even_map", df, "en")
     assert "(cost per segment and subsidy share as in this run's parameters); the line marks zero profit, " \
-           "the cross this run's parameters (70 yuan per kg, 0.045 kg per segment: " in en["caption"]
-    assert en["alt"].endswith("is 400 yuan at this run's parameters.")
-    # 800,000 segments × (0.045 kg × 70 − 2.0) yuan = 920,000 profit; × 0.6 × 0.5 = 276,000; ÷ 690 persons = 400
+           "the cross this run's parameters (70 yuan per kg, 0.045 kg per segment: 748 yuan; averaged over all " \
+           "registered poor persons 400 yuan)" in en["caption"]
+    assert en["alt"].endswith("is 748 yuan at this run's parameters.")
+    # 800,000 segments × (0.045 kg × 70 − 2.0) yuan = 920,000 profit; × 0.6 × 0.5 = 276,000 for the households;
+    # ÷ 690 registered persons = 400; ÷ (130 recipient households × 690 / 243 = 369.14 persons) = 747.7
     zh = figures.figure_text("break_even_map", df, "zh")
     assert "（每段成本与补助比例取本次参数的值）；实线为利润为零，叉号为本次参数（70元/千克" in zh["caption"]
+    grid = df[df["kind"] == "grid"]  # the colour: the same pool per recipient person, 690 / 369.14 times the average
+    assert (grid["per_recipient_person_yuan"] / grid["per_person_yuan"]).dropna().to_numpy() == \
+        pytest.approx(690 / (130 * 690 / 243))
     assert "基准" not in zh["caption"] + zh["alt"]
     fig = figures.make_figure("break_even_map", lang="en", size="single-column", p=p)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -243,16 +248,18 @@ def test_break_even_map_words_follow_custom_parameters():
 def test_break_even_map_base_still_says_base_case():
     df = figures.prepared("break_even_map")
     assert set(df["case"]) == {"base"}
-    assert "the cross the base case (56 yuan per kg, 0.045 kg per segment: 181 yuan)" in \
-        figures.figure_text("break_even_map", df, "en")["caption"]
-    # 800,000 × (0.045 × 56 − 2.0) = 416,000 profit; × 0.6 × 0.5 = 124,800; ÷ 690 persons ≈ 181
-    assert "叉号为基准情形（56元/千克，0.045千克/段：181元）" in figures.figure_text("break_even_map", df, "zh")["caption"]
+    assert "the cross the base case (56 yuan per kg, 0.045 kg per segment: 338 yuan; averaged over all registered " \
+           "poor persons 181 yuan)" in figures.figure_text("break_even_map", df, "en")["caption"]
+    # 800,000 × (0.045 × 56 − 2.0) = 416,000 profit; × 0.6 × 0.5 = 124,800; ÷ 369.14 recipient persons ≈ 338,
+    # ÷ 690 registered persons ≈ 181
+    assert "叉号为基准情形（56元/千克，0.045千克/段：338元；全部建档立卡贫困人口平均181元）" in \
+        figures.figure_text("break_even_map", df, "zh")["caption"]
 
 
 @pytest.mark.parametrize("preset, en, zh", [
-    ("low", "Yearly income per registered poor household by channel (low preset): ", "低值情形下建档立卡贫困户各渠道户均年收入："),
-    ("high", "Yearly income per registered poor household by channel (high preset): ", "高值情形下建档立卡贫困户各渠道户均年收入："),
-    ("base", "Yearly income per registered poor household by channel (base case): ", "基准情形下建档立卡贫困户各渠道户均年收入："),
+    ("low", "Yearly income of registered poor households by channel (low preset). ", "低值情形下建档立卡贫困户各渠道年收入。"),
+    ("high", "Yearly income of registered poor households by channel (high preset). ", "高值情形下建档立卡贫困户各渠道年收入。"),
+    ("base", "Yearly income of registered poor households by channel (base case). ", "基准情形下建档立卡贫困户各渠道年收入。"),
 ])
 def test_income_channels_caption_names_the_preset(preset, en, zh):
     df = figures.prepared("income_channels", get_parameters(preset))
@@ -271,8 +278,9 @@ def test_money_flow_tornado_and_fan_name_their_case():
     tornado = figures.prepared("tornado", p)
     assert set(tornado["case"]) == {"custom"}
     text = figures.figure_text("tornado", tornado, "en")
-    assert text["subtitle"].endswith("the others held fixed (this run's parameters: 400 yuan per person per year)")
-    assert "其余固定于本次参数（每人每年400元）" in figures.figure_text("tornado", tornado, "zh")["subtitle"]
+    # the dividend per recipient person: 276,000 ÷ 369.14 persons = 747.7 (see the break-even map's test)
+    assert text["subtitle"].endswith("the others held fixed (this run's parameters: 748 yuan per recipient person per year)")
+    assert "其余固定于本次参数（每名受助人口每年748元）" in figures.figure_text("tornado", tornado, "zh")["subtitle"]
     assert "others held fixed (base case);" in figures.figure_text("tornado", figures.prepared("tornado"), "en")["caption"]
     fan = figures.figure_text("contract_paths_fan", figures.prepared("contract_paths_fan", p), "en")
     assert "(2,000 simulated paths, this run's parameters): median" in fan["caption"]
@@ -294,7 +302,7 @@ def test_montecarlo_words_say_which_assumptions_were_drawn():
     held = ("farm-gate price of dried wood-ear and share of village profit paid to poor households held fixed at "
             "this run's parameters, the others drawn from their assumed distributions")
     assert f"; {held}; lines mark" in en["subtitle"]
-    assert f"(1,000 draws, seed 1; {held}); median" in en["caption"]
+    assert f"(369 persons; 1,000 draws, seed 1; {held}): median" in en["caption"]
     assert "干木耳收购价、村收益中补助贫困户的比例固定于本次参数，其余按假设分布抽样" in \
         figures.figure_text("montecarlo_distribution", df, "zh")["caption"]
     unknown = figures.montecarlo_frame(scenarios.monte_carlo(1000, 1))  # no parameters given: not claimed a preset
@@ -307,7 +315,7 @@ def test_figure_caption_is_the_figures_caption_in_italics():
     p = get_parameters("high")
     high = figures.figure_text("income_channels", figures.prepared("income_channels", p), "en")["caption"]
     assert figures.figure_caption("income_channels", "en", p=p)._repr_markdown_() == f"*{high}*"
-    assert high.startswith("Yearly income per registered poor household by channel (high preset): ")
+    assert high.startswith("Yearly income of registered poor households by channel (high preset). ")
 
 
 @pytest.mark.parametrize("figure_id", FIGURE_IDS)
@@ -323,7 +331,7 @@ def test_texts_are_filled_in_both_languages(figure_id):
 
 def test_model_figures_say_they_are_illustrative():
     for figure_id in ("contract_money_flow", "scenarios_poverty_line", "break_even_map", "montecarlo_distribution",
-                      "contract_paths_fan", "income_channels"):
+                      "subsidy_share", "poverty_gap", "contract_paths_fan", "income_channels"):
         text = figures.figure_text(figure_id, figures.prepared(figure_id), "en")
         assert text["subtitle"].startswith("Illustrative: depends on assumed"), figure_id
         assert figures.FIGURES[figure_id].assumption_names(figures.prepared(figure_id)), figure_id
@@ -403,7 +411,7 @@ def test_rendering_twice_in_separate_processes_gives_identical_bytes(tmp_path):
         assert result.returncode == 0, result.stderr
         outputs.append({p.relative_to(tmp_path / run): p.read_bytes() for p in (tmp_path / run).rglob("*")
                         if p.is_file()})
-    assert sorted(map(str, outputs[0])) == ["contract_money_flow/contract_money_flow.csv",
+    assert sorted(map(str, outputs[0])) == [".dasuhe-output", "contract_money_flow/contract_money_flow.csv",
                                             "contract_money_flow/contract_money_flow_caption_en.txt",
                                             "contract_money_flow/contract_money_flow_caption_zh.txt",
                                             "contract_money_flow/contract_money_flow_zh_single-column.pdf",
@@ -514,7 +522,7 @@ def test_contact_sheet_has_one_labelled_page_per_figure_and_the_same_bytes_twice
     texts = [" ".join(page.extract_text().split()) for page in pages]
     assert texts[0].startswith("1 / 4 poverty_outcomes en single-column (3.5 × ")
     assert texts[3].startswith("4 / 4 tornado zh single-column (3.5 × ")
-    assert "Which assumptions move the transfer per poor person most." in texts[1]  # the caption, without chrome
+    assert "Which assumptions move the dividend per recipient person most." in texts[1]  # the caption, without chrome
     assert float(pages[0].mediabox.width) == figures.contact.MIN_PAGE_WIDTH_IN * 72
 
 
@@ -536,3 +544,240 @@ def test_parallel_export_gives_the_same_files(tmp_path):
                                  tmp_path / "two", jobs=2)
     assert [p.relative_to(tmp_path / "one") for p in one] == [p.relative_to(tmp_path / "two") for p in two]
     assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+
+
+# --- the model's second edition (issue 10): per recipient, choices as axes, what 113 exits imply -------------
+# Base case by hand: profit = 800,000 segments × (0.045 kg × 56 yuan − 2.0 yuan) = 416,000; villages' pool =
+# 0.6 × 416,000 = 249,600; households' pool = 0.5 × 249,600 = 124,800. Recipients: 243 − 113 = 130 households,
+# 130 × 690 / 243 = 369.14 persons (the registered average size, 690 / 243 = 2.8395 persons per household).
+RECIPIENT_PERSONS = 130 * 690 / 243
+
+
+def test_parametrised_figures_include_the_new_model_figures():
+    assert figures.PARAMETRISED == ("contract_money_flow", "tornado", "break_even_map", "subsidy_share", "poverty_gap",
+                                    "contract_paths_fan", "income_channels")
+
+
+def test_subsidy_share_curve_by_hand():
+    df = figures.prepared("subsidy_share")
+    assert len(df) == 2 * 21  # two recipient rules × shares 0, 0.05, ..., 1 (0.5, the base share, among them)
+    assert list(df["recipients"].unique()) == ["all_registered", "not_yet_exited"]
+    run = df[df["is_run_share"]].set_index("recipients")
+    assert list(run["subsidy_fraction"]) == [0.5, 0.5]
+    assert run.at["not_yet_exited", "per_recipient_person_yuan"] == pytest.approx(124_800 / RECIPIENT_PERSONS)  # 338.09
+    assert run.at["all_registered", "per_recipient_person_yuan"] == pytest.approx(124_800 / 690)  # 180.87
+    full = df[df["subsidy_fraction"] == 1].set_index("recipients")  # the whole pool: 249,600 / 369.14 = 676.17
+    assert full.at["not_yet_exited", "per_recipient_person_yuan"] == pytest.approx(249_600 / RECIPIENT_PERSONS)
+    # the band scales with the share: its quantiles at share 1 are twice those at 0.5
+    assert full.at["not_yet_exited", "q95"] == pytest.approx(2 * run.at["not_yet_exited", "q95"])
+    assert set(df["varied"]) == {"yield_kg_per_segment,price_yuan_per_kg,cost_yuan_per_segment"}  # no policy lever
+    assert set(df["case"]) == {"base"} and set(df["draws"]) == {figures.MC_DRAWS}
+    en = figures.figure_text("subsidy_share", df, "en")
+    assert "At the run's share of 50% it is 338 yuan per person in the 130 households not yet out of poverty " \
+           "(11.5% of the poverty line; 90% of draws between " in en["caption"]  # 338.09 / 2,952 = 11.45%
+    assert "or 181 yuan if spread over all 243 households registered as poor (6.1%)" in en["caption"]
+    assert "would give 676 yuan and 362 yuan" in en["caption"]  # 249,600 / 369.14 and 249,600 / 690
+    assert "右侧刻度为占贫困线（2,952元）的比例" in figures.figure_text("subsidy_share", df, "zh")["subtitle"]
+
+
+def test_subsidy_share_for_custom_parameters_and_a_notebooks_own_curve():
+    from analysis import scenarios
+
+    p = get_parameters("base", subsidy_fraction=0.33)
+    df = figures.prepared("subsidy_share", p)
+    assert len(df) == 2 * 22 and set(df["case"]) == {"custom"}  # 0.33 added to the 21 shares
+    run = df[df["is_run_share"]].set_index("recipients")
+    assert run.at["not_yet_exited", "per_recipient_person_yuan"] == pytest.approx(0.33 * 249_600 / RECIPIENT_PERSONS)
+    fig = figures.make_figure("subsidy_share", "en", "web", df=df)
+    (legend,) = fig.legends  # one legend under both panels
+    assert [t.get_text() for t in legend.get_texts()] == ["Model at this run's parameters", "50% of draws", "90% of draws",
+                      "Share at this run's parameters: 33%"]
+    own = figures.subsidy_share_frame(scenarios.subsidy_share_curve(p, draws=1000, seed=1), p)
+    assert "Bands: 1,000 Monte Carlo draws (seed 1) of " in figures.figure_text("subsidy_share", own, "en")["caption"]
+
+
+def test_subsidy_share_panels_and_the_poverty_line_scale():
+    fig = figures.make_figure("subsidy_share", "en", "web")
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title(loc="left") for ax in panels] == ["Not yet out of poverty: 130 households",
+                                                           "All registered: 243 households"]
+    (scale,) = panels[1].child_axes  # the right-hand scale in shares of the 2,952 yuan line
+    check.laid_out(fig, "web")
+    assert scale.get_ylim() == pytest.approx(tuple(v / 2952 for v in panels[1].get_ylim()))
+    narrow = figures.make_figure("subsidy_share", "zh", "single-column")  # stacked, each with its scale
+    assert [len(ax.child_axes) for ax in narrow.axes] == [1, 1]
+
+
+def test_poverty_gap_by_hand():
+    df = figures.prepared("poverty_gap")
+    points = df[df["assumption_point"] != ""].set_index("assumption_point")
+    # gap per household = shortfall × 2.8395; households liftable = 124,800 / gap
+    assert points.loc["base", "households_liftable"] == pytest.approx(124_800 / (500 * 690 / 243))  # 87.90
+    assert points.loc["low", "households_liftable"] == pytest.approx(124_800 / (250 * 690 / 243))  # 175.81
+    assert points.loc["high", "households_liftable"] == pytest.approx(124_800 / (1500 * 690 / 243))  # 29.30
+    assert bool(points.loc["base", "is_run_value"])
+    # the axis: from max(250 − 0.25 × 1,250, 250 / 2) = 125 to 1,500 + 0.25 × 1,250 = 1,812.5; 61 points + 3 named
+    assert (df["shortfall_yuan_per_person"].min(), df["shortfall_yuan_per_person"].max()) == (125.0, 1812.5)
+    assert len(df) == 61 + 3
+    assert set(df["exits_households"]) == {113} and set(df["recipient_households"]) == {130}
+    en = figures.figure_text("poverty_gap", df, "en")
+    assert "(124,800 yuan, base case)" in en["caption"]
+    assert "88 households at 500 yuan per person, from 29 to 176 over the assumed range 250 yuan to 1,500 yuan" \
+        in en["caption"]
+    # 87.90 / 113 = 77.8% of the exits at most, 22.2% at least from elsewhere; all 113 only if their shortfall
+    # was at most 124,800 / (113 × 2.8395) = 388.95 yuan per person
+    assert "could explain at most 78% of them, so at least 22% came from wages and other income; it could have " \
+           "lifted all of them only if they started at most 389 yuan per person below the line" in en["caption"]
+    assert "closes 338 yuan per person" in en["caption"]
+    zh = figures.figure_text("poverty_gap", df, "zh")
+    assert "（12.48万元，基准情形）" in zh["caption"] and "2017年底113户脱贫" in zh["caption"]
+
+
+def test_poverty_gap_axis_holds_a_shortfall_outside_the_assumed_range():
+    p = get_parameters("base", poverty_shortfall_yuan_per_person=3000)
+    df = figures.prepared("poverty_gap", p)
+    assert df["shortfall_yuan_per_person"].max() == 3000 and set(df["case"]) == {"custom"}
+    run = df[df["is_run_value"]].iloc[0]
+    assert run["households_liftable"] == pytest.approx(124_800 / (3000 * 690 / 243))  # 14.65
+    fig = figures.make_figure("poverty_gap", "en", "web", df=df)
+    legend = [" ".join(t.get_text().split()) for t in fig.axes[0].get_legend().get_texts()]  # wrapped to columns
+    assert legend[-1] == "This run's parameters: 3,000 yuan per person, 15 households"
+
+
+def test_presets_show_the_dividend_per_recipient_person_and_the_registered_average():
+    df = figures.prepared("scenarios_poverty_line").set_index("preset")
+    assert df.at["base", "per_recipient_person_yuan"] == pytest.approx(124_800 / RECIPIENT_PERSONS)
+    assert df.at["base", "per_person_yuan"] == pytest.approx(124_800 / 690)
+    # low: 800,000 × (0.04 × 40 − 1.5) × 0.6 × 0.3 = 14,400 → ÷ 369.14 = 39.0 and ÷ 690 = 20.9
+    assert df.at["low", "per_recipient_person_yuan"] == pytest.approx(14_400 / RECIPIENT_PERSONS)
+    en = figures.figure_text("scenarios_poverty_line", figures.prepared("scenarios_poverty_line"), "en")
+    assert "Base preset 338 yuan (11.5% of a 2,952 yuan line)" in en["caption"]
+    assert "it would be 21 yuan (low preset), 181 yuan (base preset), 852 yuan (high preset)." in en["caption"]
+    fig = figures.make_figure("scenarios_poverty_line", "en", "web")
+    ticks = [line for line in fig.axes[0].lines]  # one short line per preset at the registered average
+    assert [line.get_ydata()[0] for line in ticks] == pytest.approx(list(df["per_person_yuan"]))
+
+
+def test_montecarlo_histogram_is_per_recipient_person_with_round_thresholds():
+    df = figures.prepared("montecarlo_distribution")
+    thresholds = df[df["kind"] == "threshold"]
+    assert list(thresholds["threshold_share"]) == pytest.approx([0.10, 0.25, 0.50])
+    assert list(thresholds["start_yuan"]) == pytest.approx([295.2, 738.0, 1476.0])  # shares × 2,952
+    q = df[df["kind"] == "quantile"].set_index("quantile")["start_yuan"]
+    registered = df[df["kind"] == "registered_quantile"].set_index("quantile")["start_yuan"]
+    # the same draws over 369.14 recipient persons instead of 690 registered ones
+    assert q["q50"] == pytest.approx(registered["q50"] * 690 / RECIPIENT_PERSONS)
+    assert figures.recipient_thresholds(get_parameters("base")) == pytest.approx(
+        tuple(s * RECIPIENT_PERSONS / 690 for s in (0.10, 0.25, 0.50)))
+    en = figures.figure_text("montecarlo_distribution", df, "en")
+    assert en["caption"].startswith("Monte Carlo distribution of the yearly dividend per recipient person, in the 130 "
+                                    "households not yet out of poverty (369 persons; 100,000 draws, seed 20180604; ")
+    assert f"Averaged over all 243 households registered as poor (690 persons) instead, the median would be " \
+           f"{figures.common.yuan(registered['q50'], 'en')}" in en["caption"]
+
+
+def test_montecarlo_frame_of_a_run_with_default_thresholds_converts_them_to_recipients():
+    from analysis import scenarios
+
+    p = get_parameters("base")
+    df = figures.montecarlo_frame(scenarios.monte_carlo(1000, 1, p=p), p)
+    thresholds = df[df["kind"] == "threshold"]
+    # 10% of the line per registered person is 10% × 690 / 369.14 = 18.7% of it per recipient person
+    assert list(thresholds["threshold_share"]) == pytest.approx([s * 690 / RECIPIENT_PERSONS for s in (0.1, 0.25, 0.5)])
+    assert "P(dividend ≥ 18.7% of the poverty line) = " in figures.figure_text("montecarlo_distribution", df, "en")["caption"]
+
+
+def test_fan_chart_is_per_recipient_household_with_zero_dividend_years_and_disasters():
+    from analysis import scenarios
+
+    df = figures.prepared("contract_paths_fan")
+    last = df[df["year"] == 13].set_index("quantile")
+    # the same paths over 130 recipient households or over all 243: a constant ratio in every quantile
+    assert (last["cumulative_per_recipient_household_yuan"] / last["cumulative_per_registered_household_yuan"]
+            ).dropna().to_numpy() == pytest.approx(243 / 130)
+    term = scenarios.contract_term_summary(get_parameters("base"), draws=2000)
+    assert set(df["p_zero_dividend_year_any"]) == {term["p_zero_dividend_year_any"]}
+    assert last.loc[0.5, "cumulative_per_recipient_household_yuan"] == pytest.approx(
+        term["cumulative_per_recipient_household_yuan"]["q50"], rel=0.05)  # median of sums vs sum at the median path
+    en = figures.figure_text("contract_paths_fan", df, "en")
+    assert f"in {format_share_0(term['p_zero_dividend_year_any'])} of paths at least one year pays no dividend" \
+        in en["caption"]
+    assert "a disaster year (probability 5% a year) loses 60% of the yield" in en["subtitle"]
+    calm = figures.prepared("contract_paths_fan", get_parameters("base", disaster_probability_per_year=0))
+    assert set(calm["share_of_draws_disaster"]) == {0.0}
+    assert "and 0% of paths have at least one disaster year" in figures.figure_text("contract_paths_fan", calm, "en")["caption"]
+
+
+def format_share_0(value: float) -> str:
+    from analysis.report import format_share
+
+    return format_share(value, 0)
+
+
+def test_income_channels_per_household_that_receives_it():
+    df = figures.prepared("income_channels").set_index("channel")
+    assert df.at["dividend", "per_receiving_household_yuan"] == pytest.approx(124_800 / 130)  # 960
+    # 200 peak × 0.4 × 90 days × 70 yuan × 0.8 poor = 403,200 over 200 × 0.4 × 0.8 = 64 workers in 64 / 1.5 households
+    assert df.at["temporary_wages", "per_receiving_household_yuan"] == pytest.approx(403_200 / (64 / 1.5))  # 9,450
+    assert pd.isna(df.at["land_rent", "per_receiving_household_yuan"])
+    en = figures.figure_text("income_channels", figures.prepared("income_channels"), "en")
+    assert "Averaged over all 243 households registered as poor: Profit dividend (subsidy part) 514 yuan;" in en["caption"]
+    assert "Per household that receives it: Profit dividend (subsidy part) 960 yuan (130 households); Temporary work " \
+           "wages 9,450 yuan (43 households); " in en["caption"]
+    zh = figures.figure_text("income_channels", figures.prepared("income_channels"), "zh")
+    assert "合作社务工（一对夫妻）3.6万元" in zh["caption"]  # 36,000 yuan in 万元, not rounded to 4万元
+    fig = figures.make_figure("income_channels", "zh", "web")
+    assert "3.6万元" in [t.get_text() for t in fig.axes[1].texts]
+    assert "workers_per_working_household" in figures.FIGURES["income_channels"].assumption_names(
+        figures.prepared("income_channels"))
+
+
+def test_tornado_shows_both_ends_of_an_assumption_set_outside_its_range_and_names_choices():
+    p = get_parameters("base", price_yuan_per_kg=80)  # above the assumed 40–70
+    df = figures.prepared("tornado", p)
+    price = df.set_index("parameter").loc["price_yuan_per_kg"]
+    assert bool(price["outside_range"])
+    # at 80: 800,000 × (0.045 × 80 − 2.0) × 0.6 × 0.5 = 384,000 ÷ 369.14 = 1,040.3 per recipient person; at 70
+    # (the high): 276,000 ÷ 369.14 = 747.7; both ends below the run's output
+    assert (price["output_base"], price["output_high"]) == pytest.approx((384_000 / RECIPIENT_PERSONS,
+                                                                          276_000 / RECIPIENT_PERSONS))
+    fig = figures.make_figure("tornado", "en", "web", df=df)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Share of village profit paid to poor households\n30%–70%\na choice, not an uncertainty"  # last
+    (price_label,) = [label for label in labels if label.startswith("Farm-gate")]
+    assert price_label.endswith("\nthis run: 80 yuan per kg, outside")
+    row = labels.index(price_label)
+    bars = [patch for patch in ax.patches if abs(patch.get_y() + patch.get_height() / 2 - row) < 0.5]
+    assert sorted(round(patch.get_height(), 2) for patch in bars) == [0.3, 0.3]  # side by side, both visible
+    assert sorted(round(patch.get_y() + patch.get_height() / 2 - row, 2) for patch in bars) == [-0.16, 0.16]
+    (marker,) = [line for line in ax.lines if line.get_marker() == "D"]
+    assert (marker.get_xdata()[0], marker.get_ydata()[0]) == pytest.approx((384_000 / RECIPIENT_PERSONS, row))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-1] == "This run's value, outside the assumed range"
+    caption = figures.figure_text("tornado", df, "en")["caption"]
+    assert "Farm-gate price of dried wood-ear: this run's value lies outside the assumed range" in caption
+    assert "Share of village profit paid to poor households, a choice of the villages rather than an uncertainty, " \
+           "would move it from " in caption
+    base = figures.prepared("tornado")
+    assert not base["outside_range"].any()
+    assert "outside" not in figures.figure_text("tornado", base, "en")["caption"]
+    assert figures.figure_text("tornado", base, "en")["caption"].startswith(
+        "Sensitivity of the yearly dividend per recipient person (130 households not yet out of poverty)")
+
+
+@pytest.mark.parametrize(("figure_id", "size"), [("subsidy_share", "web"), ("income_channels", "double-column"),
+                                                 ("income_channels", "slide"), ("contract_paths_fan", "web")])
+def test_the_layout_is_the_same_every_time(figure_id, size):
+    """Drawn again and again in one process, the axes land on exactly the same positions once rendered (the
+    constrained layout alone does not always: income_channels at double-column moved by a last bit in two
+    draws of ten, which changed the SVG's clip-path ids, so the export was not byte-identical; the render
+    rounds the positions, style.LAYOUT_DECIMALS)."""
+    df = figures.prepared(figure_id)
+    positions, svgs = set(), set()
+    for _ in range(8):
+        fig = figures.make_figure(figure_id, "en", size, df=df)
+        with style.figure_style(size):
+            svgs.add(style.render_formats(fig, ["svg"])["svg"])
+        positions.add(tuple(tuple(float(v) for v in ax.get_position().bounds) for ax in fig.axes))
+    assert len(positions) == 1 and len(svgs) == 1

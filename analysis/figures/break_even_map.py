@@ -7,27 +7,27 @@ import pandas as pd
 from analysis import style
 from analysis.figures.common import (
     FigureSpec, SEASON_ASSUMPTIONS, SEASON_FACTS, assumption_table, base_parameters, case_values, find_case,
-    illustrative, legend_below, legend_columns, register, season, start_figure, styled, thousands, wrap,
+    illustrative, legend_below, legend_columns, register, season, start_figure, styled, thousands, wrap, yuan,
 )
 from analysis.report import format_quantity
 
 TEXT = {
     "en": {
         "title": "Price × yield: where the contract pays poor households",
-        "subtitle": "{illustrative}; colour = transfer per registered poor person in one season; below the break-even line the villages get nothing",
-        "caption": "Transfer per registered poor person over farm-gate price and dry yield per segment (cost per segment and subsidy share as in {the_case}); the line marks zero profit, the cross {the_case} ({base_price}, {base_yield}: {base_transfer}), the dashed box the assumed low–high ranges.",
-        "alt": "Heat map with price on the horizontal axis ({price_range}) and yield on the vertical axis ({yield_range}); the transfer per person rises towards high price and yield, is zero below the break-even line, and is {base_transfer} at {the_case}.",
+        "subtitle": "{illustrative}; colour = dividend per recipient person in one season; below the break-even line the villages get nothing",
+        "caption": "Dividend per recipient person ({recipients} not yet out of poverty) over farm-gate price and dry yield per segment (cost per segment and subsidy share as in {the_case}); the line marks zero profit, the cross {the_case} ({base_price}, {base_yield}: {base_transfer}; averaged over all registered poor persons {base_registered}), the dashed box the assumed low–high ranges.",
+        "alt": "Heat map with price on the horizontal axis ({price_range}) and yield on the vertical axis ({yield_range}); the dividend per recipient person rises towards high price and yield, is zero below the break-even line, and is {base_transfer} at {the_case}.",
         "x": "Farm-gate price of dried wood-ear (yuan per kg)", "y": "Dry yield (kg per segment)",
-        "colour": "Transfer per registered poor person (yuan per year)",
+        "colour": "Dividend per recipient person (yuan per year)",
         "break_even": "Break-even (zero profit)", "base": "{Case}", "range": "Assumed low–high range",
     },
     "zh": {
         "title": "价格 × 产量：合同何时能给贫困户带来收益",
-        "subtitle": "{illustrative}；颜色为一季中每名建档立卡贫困人口所获补助；盈亏平衡线以下各村分文不得",
-        "caption": "每名建档立卡贫困人口所获补助随干木耳收购价与每段干耳产量的变化（每段成本与补助比例取{case}的值）；实线为利润为零，叉号为{case}（{base_price}，{base_yield}：{base_transfer}），虚线框为假设的低值至高值范围。",
-        "alt": "热力图：横轴为价格（{price_range}），纵轴为产量（{yield_range}）；每人补助随价格和产量升高而增加，盈亏平衡线以下为零，在{case}下为{base_transfer}。",
+        "subtitle": "{illustrative}；颜色为一季中每名受助人口所获分红；盈亏平衡线以下各村分文不得",
+        "caption": "每名受助人口（尚未脱贫的{recipients}）所获分红随干木耳收购价与每段干耳产量的变化（每段成本与补助比例取{case}的值）；实线为利润为零，叉号为{case}（{base_price}，{base_yield}：{base_transfer}；全部建档立卡贫困人口平均{base_registered}），虚线框为假设的低值至高值范围。",
+        "alt": "热力图：横轴为价格（{price_range}），纵轴为产量（{yield_range}）；每名受助人口分红随价格和产量升高而增加，盈亏平衡线以下为零，在{case}下为{base_transfer}。",
         "x": "干木耳收购价（元/千克）", "y": "每段干耳产量（千克/段）",
-        "colour": "每名建档立卡贫困人口补助（元/年）",
+        "colour": "每名受助人口分红（元/年）",
         "break_even": "盈亏平衡（利润为零）", "base": "{case}", "range": "假设的低值至高值范围",
     },
 }
@@ -35,23 +35,28 @@ TEXT = {
 
 def prepare(p=None) -> pd.DataFrame:
     """The price × yield grid (kind 'grid'), the base case (or *p*; kind 'base_case') and the assumed low/high
-    corners; ``case`` names the parameters (:func:`find_case`)."""
+    corners: profit, the dividend per recipient person (the colour) and the average per registered person;
+    *p*'s recipient_households; ``case`` names the parameters (:func:`find_case`)."""
     from analysis import scenarios
 
     p = p or base_parameters()
     table = assumption_table()
     grid = scenarios.break_even_grid(p, *_map_axes(p, table)).assign(kind="grid")
+    # the grid's households' pool per recipient person instead of per registered person (the same pool)
+    grid["per_recipient_person_yuan"] = grid["per_person_yuan"] * p.persons / p.recipient_persons
     s = season(p)
     extra = [{"kind": "base_case", "price_yuan_per_kg": p.price_yuan_per_kg,
               "yield_kg_per_segment": p.yield_kg_per_segment, "profit_yuan": s["profit_yuan"],
-              "per_person_yuan": s["per_person_yuan"], "share_of_poverty_line": s["share_of_poverty_line"]}]
+              "per_person_yuan": s["per_person_yuan"], "share_of_poverty_line": s["share_of_poverty_line"],
+              "per_recipient_person_yuan": s["per_recipient_person_yuan"]}]
     for corner in ("low", "high"):
         extra.append({"kind": f"range_{corner}",
                       "price_yuan_per_kg": float(table.loc["price_yuan_per_kg", corner]),
                       "yield_kg_per_segment": float(table.loc["yield_kg_per_segment", corner])})
     columns = ["kind", "price_yuan_per_kg", "yield_kg_per_segment", "profit_yuan", "per_person_yuan",
-               "share_of_poverty_line"]
-    return pd.concat([grid, pd.DataFrame(extra)], ignore_index=True)[columns].assign(case=find_case(p))
+               "share_of_poverty_line", "per_recipient_person_yuan"]
+    return pd.concat([grid, pd.DataFrame(extra)], ignore_index=True)[columns].assign(
+        recipient_households=p.recipient_households, case=find_case(p))
 
 
 MAP_POINTS = 61
@@ -80,7 +85,9 @@ def text_values(df: pd.DataFrame, lang: str) -> dict:
     return {
         "base_price": format_quantity(base["price_yuan_per_kg"], "yuan_per_kg", lang=lang),
         "base_yield": format_quantity(base["yield_kg_per_segment"], "kg_per_segment", lang=lang),
-        "base_transfer": format_quantity(base["per_person_yuan"], "yuan", lang=lang, decimals=0),
+        "base_transfer": yuan(base["per_recipient_person_yuan"], lang),
+        "base_registered": yuan(base["per_person_yuan"], lang),
+        "recipients": format_quantity(base["recipient_households"], "households", lang=lang),
         "price_range": format_range(grid["price_yuan_per_kg"].min(), grid["price_yuan_per_kg"].max(), "yuan_per_kg", lang),
         "yield_range": format_range(grid["yield_kg_per_segment"].min(), grid["yield_kg_per_segment"].max(),
                                     "kg_per_segment", lang),
@@ -94,7 +101,7 @@ HEIGHT = {"single-column": 1.7}  # a heat map, its colour bar and a three-row le
 
 @styled
 def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
-    """Heat map of the transfer per person over price × yield, break-even contour, base case and ranges."""
+    """Heat map of the dividend per recipient person over price × yield, break-even contour, base case and ranges."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -104,7 +111,7 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     yields = np.sort(grid["yield_kg_per_segment"].unique())
     table = grid.pivot(index="yield_kg_per_segment", columns="price_yuan_per_kg")
     ax = fig.add_subplot()
-    mesh = ax.pcolormesh(prices, yields, table["per_person_yuan"].to_numpy(), shading="nearest",
+    mesh = ax.pcolormesh(prices, yields, table["per_recipient_person_yuan"].to_numpy(), shading="nearest",
                          cmap=style.SEQUENTIAL_CMAP, rasterized=True)  # heat map as an image in SVG/PDF; text stays vector
     colourbar = fig.colorbar(mesh, ax=ax)
     colourbar.set_label(wrap(fig, words["colour"], size.font_pt, 0.5))
@@ -135,6 +142,6 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
 SPEC = register(FigureSpec(
     "break_even_map", prepare, draw, text_values,
     text=TEXT,
-    facts=SEASON_FACTS,
+    facts=SEASON_FACTS + ("households_out_of_poverty_2017",),
     assumptions=SEASON_ASSUMPTIONS,
 ))

@@ -77,8 +77,18 @@ def _drawn_ticks(axis):
     return axis._update_ticks()  # noqa: SLF001  (no public equivalent)
 
 
+def _all_axes(fig) -> list:
+    """The axes of *fig* and their child axes (a secondary axis, an inset), in drawing order."""
+    found = []
+    for ax in fig.axes:
+        found.append(ax)
+        found.extend(child for child in getattr(ax, "child_axes", []) if child not in found)
+    return found
+
+
 def drawn_texts(fig) -> list:
-    """Every visible, non-empty Text the figure draws, legends' texts excluded."""
+    """Every visible, non-empty Text the figure draws, legends' texts excluded (tick labels: those of
+    the ticks each axis, secondary axes included, will draw)."""
     from matplotlib.legend import Legend
     from matplotlib.text import Text
 
@@ -86,7 +96,7 @@ def drawn_texts(fig) -> list:
     legends = [artist for artist in fig.findobj(Legend)]
     in_legends = {id(t) for legend in legends for t in legend.findobj(Text)}
     tick_labels = set()
-    for ax in fig.axes:
+    for ax in _all_axes(fig):
         for axis in (ax.xaxis, ax.yaxis):
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 tick_labels.update((id(tick.label1), id(tick.label2)))

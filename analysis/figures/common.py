@@ -410,6 +410,15 @@ def money(value: float, lang: str) -> str:
     return f"{number} {unit}" if lang == "en" else f"{number}{unit}"
 
 
+def yuan(value: float, lang: str) -> str:
+    """An amount in yuan as prose reads it, whole yuan: '338 yuan', '12,383 yuan' / '338元', '1.238万元'
+    (Chinese amounts of five digits or more in 万元, with their significant digits)."""
+    from analysis.report import format_quantity
+
+    large = lang == "zh" and abs(float(value)) >= TEN_THOUSAND
+    return format_quantity(value, "yuan", lang=lang, decimals=None if large else 0)
+
+
 def wrap(fig, text: str, size_pt: float, fraction: float) -> str:
     """*text* wrapped to *fraction* of the figure width (between words; never inside a proper name)."""
     return "\n".join(style.wrap_text(fig, text, size_pt, fig.get_size_inches()[0] * fraction, keep=proper_names()))
@@ -438,6 +447,25 @@ def legend_below(fig, ax, ncols: int, handles=None, **kwargs):
 
 
 LEGEND_GAP_PT = 4.0  # between the axis label and a legend below it
+
+
+def legend_under_all(fig, handles, ncols: int, **kwargs):
+    """A figure legend centred under every axes, just above the source line: for panels side by side,
+    whose legend is wider than one of them.
+
+    It stays out of the constrained layout (a legend in an axes of its own made the layout vary in its
+    last bits from run to run, so SVG ids differed): its height is measured and taken from the bottom of
+    the layout rectangle, and it is anchored there.
+    """
+    engine = fig.get_layout_engine()
+    left, bottom, width, height = engine.get()["rect"]
+    legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(left + width / 2, bottom),
+                        bbox_transform=fig.transFigure, ncols=ncols, **kwargs)
+    legend.set_in_layout(False)
+    extent = legend.get_window_extent(fig.canvas.get_renderer())
+    taken = (extent.height + LEGEND_GAP_PT * 2 * fig.dpi / 72) / (fig.get_size_inches()[1] * fig.dpi)
+    engine.set(rect=(left, bottom + taken, width, height - taken))
+    return legend
 
 
 def _anchor_below(fig, ax, legend, renderer) -> bool:

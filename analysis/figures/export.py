@@ -1,5 +1,14 @@
 """Export of the figures: files, the plotted data as CSV, the manifest, and ``python -m analysis figures``.
 
+The export replaces ``OUT`` as a set (issue 14): it checks ``--out`` first
+(:func:`analysis.io.check_output_dir`: a file, a read-only or full disk, a folder inside
+``data/`` are refused in one line, exit 2), validates the whole data package
+(:func:`analysis.validation.validate_all`) and prepares every figure before anything is
+written, then writes into a temporary sibling folder that starts as a copy of the current set
+(so runs at other sizes or languages add up, and ``figures/README.md`` stays) and is swapped in
+only when every file and the manifest are written (:func:`analysis.io.atomic_directory`). An
+interrupt, a crash or bad data leaves the previous complete set.
+
 File layout written by the export (``OUT`` defaults to ``figures/``)::
 
     OUT/manifest.json
@@ -14,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import closing
 from pathlib import Path
 
 from analysis import paths, style
@@ -21,8 +31,10 @@ from analysis.errors import ParameterError
 from analysis.figures.common import (
     CHROMES, FIGURES, caption_text, check_chrome, check_figure_id, figure_source, figure_text, prepared,
 )
-from analysis.figures.render import render_many
-from analysis.io import frame_to_csv, write_bytes, write_text  # frame_to_csv: the plotted frames' CSV text
+from analysis.figures.render import iter_rendered, raise_if_stopped
+from analysis.io import (  # frame_to_csv: the plotted frames' CSV text
+    atomic_directory, check_output_dir, frame_to_csv, write_bytes, write_text,
+)
 
 DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
 
@@ -109,29 +121,50 @@ def check_export_arguments(ids=None, formats=None, sizes=None, langs=None, chrom
 
 
 def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path | str | None = None,
-                   jobs: int = 1, chrome: str = "full") -> list[Path]:
-    """Write figures, their CSVs, caption texts and the manifest into *out_dir* (default ``figures/``);
-    return the paths.
+                   jobs: int = 1, chrome: str = "full", *, option: str = "--out") -> list[Path]:
+    """Write figures, their CSVs, caption texts and the manifest into *out_dir* (default ``figures/``)
+    as one set; return the paths written (inside *out_dir*).
 
-    Every argument is checked first (ParameterError, nothing written). Figures are rendered in
-    memory and each file is written atomically; *jobs* > 1 renders in that many processes.
-    *chrome* "none" draws the figures without title, subtitle and source line, into files named
-    ``..._nochrome.<ext>``; the caption files hold that text either way.
+    In this order, nothing written before the last step: every argument is checked
+    (ParameterError), the output folder is checked (:func:`analysis.io.check_output_dir`, errors
+    name *option*), the whole data package is validated (DataValidationError) and every figure
+    prepared; then the files are written into a temporary copy of the current set and swapped in
+    when all are written (:func:`analysis.io.atomic_directory`). Figures are rendered in memory,
+    in *jobs* processes when more than one, and written as they come. *chrome* "none" draws the
+    figures without title, subtitle and source line, into files named ``..._nochrome.<ext>``; the
+    caption files hold that text either way.
     """
+    from analysis.validation import validate_all
+
     ids, formats, sizes, langs = check_export_arguments(ids, formats, sizes, langs, chrome)
     out = Path(out_dir) if out_dir is not None else paths.FIGURES_DIR
-    written: list[Path] = []
-    for figure_id in ids:
-        df = prepared(figure_id)
-        written.append(write_text(out / data_filename(figure_id), frame_to_csv(df)))
-        for lang in style.LANGUAGES:
-            written.append(write_text(out / caption_filename(figure_id, lang), caption_text(figure_id, df, lang) + "\n"))
+    check_output_dir(out, option)
+    validate_all()
+    for figure_id in FIGURES:  # every figure: the manifest describes them all
+        raise_if_stopped()  # between steps, a stop whose exception got lost (see raise_if_stopped)
+        prepared(figure_id)
+    names: list[str] = []
+
+    def write(folder: Path, name: str, content: str | bytes) -> None:
+        (write_text if isinstance(content, str) else write_bytes)(folder / name, content)
+        names.append(name)
+
     work = [(figure_id, lang, size, tuple(formats), chrome) for figure_id in ids for lang in langs for size in sizes]
-    for (figure_id, lang, size, _, _), rendered in render_many(work, jobs):
-        for fmt, data in rendered.items():
-            written.append(write_bytes(out / figure_filename(figure_id, lang, size, fmt, chrome), data))
-    written.append(write_manifest(out))
-    return written
+    with atomic_directory(out, option=option, copy_existing=True) as folder:
+        for figure_id in ids:
+            df = prepared(figure_id)
+            write(folder, data_filename(figure_id), frame_to_csv(df))
+            for lang in style.LANGUAGES:
+                write(folder, caption_filename(figure_id, lang), caption_text(figure_id, df, lang) + "\n")
+        with closing(iter_rendered(work, jobs)) as rendered:
+            for (figure_id, lang, size, _, _), files in rendered:
+                for fmt, data in files.items():
+                    write(folder, figure_filename(figure_id, lang, size, fmt, chrome), data)
+        raise_if_stopped()
+        write_manifest(folder)
+        names.append(paths.FIGURE_MANIFEST.name)
+        raise_if_stopped()  # the last moment to keep the old set
+    return [out / name for name in names]
 
 
 def configure_figures(parser) -> None:
@@ -147,7 +180,8 @@ def configure_figures(parser) -> None:
                         help="full (default): title, subtitle and source line in the figure; none: left out "
                              "(files <id>_<lang>_<size>_nochrome.<ext>), for a caption that carries them: "
                              "<id>/<id>_caption_<lang>.txt and the manifest hold its text")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default figures/)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default figures/), replaced as a whole set (files of earlier runs kept)")
     parser.add_argument("--contact-sheet", type=Path, default=None, metavar="PATH.pdf",
                         help="instead of exporting files, write one PDF with every figure (of --only) at the "
                              "--size, --lang and --chrome given, one labelled page each, for review")
@@ -165,6 +199,9 @@ def run_figures(args) -> int:
 
         if args.contact_sheet.suffix.lower() != ".pdf":
             raise ParameterError(f"--contact-sheet {args.contact_sheet}: must be a .pdf file")
+        from analysis.validation import validate_all
+
+        validate_all()  # the whole data package, before anything is drawn
         target = write_contact_sheet(args.contact_sheet, ids, sizes, langs, args.chrome, jobs=args.jobs)
         print(f"wrote {target}: {len(ids) * len(sizes) * len(langs)} pages ({len(ids)} figures × {len(langs)} "
               f"languages × {len(sizes)} sizes, chrome {args.chrome})")
