@@ -618,6 +618,7 @@ _WORDS = {
         "shortfall": "Shortfall below the line, per person", "liftable": "Households the pool alone could lift",
         "exits_explained": "Share of the exits it could explain at most",
         "threshold_share": "Share of the poverty line", "threshold_yuan": "Dividend per person",
+        "threshold_yuan_recipient": "Dividend per recipient person",
         "probability": "Probability of reaching it",
         "channel": "Channel", "total": "Total", "poor_part": "Poor households' part",
         "per_household": "Per registered household", "per_person": "Per registered person", "note": "Note",
@@ -649,6 +650,7 @@ _WORDS = {
         "shortfall": "人均距贫困线差额", "liftable": "仅凭补助可脱贫户数",
         "exits_explained": "至多可解释的脱贫比例",
         "threshold_share": "占贫困线比例", "threshold_yuan": "人均分红",
+        "threshold_yuan_recipient": "受补助户人均分红",
         "probability": "达到的概率",
         "channel": "渠道", "total": "总额", "poor_part": "贫困户所得",
         "per_household": "户均", "per_person": "人均", "note": "说明",
@@ -998,12 +1000,19 @@ def poverty_gap_table(gap, lang: str = "en"):
     return _display(rows)
 
 
-def threshold_table(thresholds, lang: str = "en"):
-    """Monte Carlo threshold probabilities: share of the poverty line, amount, probability."""
+def threshold_table(thresholds, lang: str = "en", p=None):
+    """Monte Carlo threshold probabilities: share of the poverty line, amount, probability.
+
+    The Monte Carlo tests the dividend per registered person; with the run's parameters *p* the
+    thresholds are shown per recipient person (share x persons / recipient persons, the same draws:
+    the recipients are never drawn), as ``figures.recipient_thresholds`` sets them.
+    """
     w = _words(lang)
+    scale = 1.0 if p is None else p.persons / p.recipient_persons
     rows = [{
-        w["threshold_share"]: format_share(row.threshold_share),
-        w["threshold_yuan"]: format_quantity(row.threshold_yuan, "yuan", lang=lang),
+        w["threshold_share"]: format_share(row.threshold_share * scale),
+        w["threshold_yuan" if p is None else "threshold_yuan_recipient"]:
+            format_quantity(row.threshold_yuan * scale, "yuan", lang=lang),
         w["probability"]: format_share(row.probability, 1),
     } for row in thresholds.itertuples()]
     return _display(rows)
