@@ -29,6 +29,8 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,6 +38,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from analysis import paths
@@ -212,3 +215,20 @@ def assert_stopped_cleanly(outcome: Outcome, signum: int) -> None:
     assert outcome.returncode == EXIT_STATUS[signum], outcome.describe()
     assert outcome.stderr.splitlines() == [STOP_MESSAGE[signum]], outcome.describe()
     assert outcome.seconds_to_exit < STOP_WITHIN_SECONDS, outcome.describe()
+
+
+@cache
+def private_mounts() -> bool:
+    """True when this process may mount a tmpfs in a private mount namespace (root with unshare)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+
+
+def in_tmpfs(mount: Path, options: str, shell: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """Run *shell* with a fresh tmpfs (mount *options*, e.g. a tiny size or read-only) at *mount*, visible
+    to that command only: a full or read-only disk for one run, without touching the machine's."""
+    mount.mkdir(parents=True, exist_ok=True)
+    script = f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(mount))} && {shell}"
+    return subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=paths.ROOT, capture_output=True, text=True,
+                          timeout=timeout)

@@ -12,13 +12,12 @@ import shlex
 import shutil
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from analysis import io, paths
-from faults import hash_tree, leftovers
+from faults import hash_tree, in_tmpfs, leftovers, private_mounts
 
 ROOT = paths.ROOT
 RULE_INSIDE = "is inside the data package ({}); choose a folder outside it"
@@ -28,20 +27,6 @@ def tables(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, **kw
     return subprocess.run([sys.executable, "-m", "analysis", "tables", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120, env={**os.environ, **(env or {})}, **kwargs)
 
-
-@cache
-def private_mounts() -> bool:
-    """True when this process may mount a tmpfs in a private mount namespace (root with unshare)."""
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        return False
-    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
-
-
-def in_tmpfs(mount: Path, options: str, shell: str) -> subprocess.CompletedProcess:
-    """Run *shell* with a fresh tmpfs (mount *options*) at *mount*, visible to that command only."""
-    mount.mkdir(parents=True, exist_ok=True)
-    script = f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(mount))} && {shell}"
-    return subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 PYTHON_TABLES = f"{shlex.quote(sys.executable)} -m analysis tables"

@@ -13,14 +13,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from analysis import figures, io, paths
 from analysis.errors import AnalysisError
-from faults import hash_tree, leftovers
+from faults import hash_tree, in_tmpfs, leftovers, private_mounts
 
 pytestmark = pytest.mark.filterwarnings("error:Glyph.*missing", "error:constrained_layout not applied")
 
@@ -32,20 +31,6 @@ def run_figures(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
     return subprocess.run([sys.executable, "-m", "analysis", "figures", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=180, env={**os.environ, **(env or {})})
 
-
-@cache
-def private_mounts() -> bool:
-    """True when this process may mount a tmpfs in a private mount namespace (root with unshare)."""
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        return False
-    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
-
-
-def in_tmpfs(mount: Path, options: str, shell: str) -> subprocess.CompletedProcess:
-    """Run *shell* with a fresh tmpfs (mount *options*) at *mount*, visible to that command only."""
-    mount.mkdir(parents=True, exist_ok=True)
-    script = f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(mount))} && {shell}"
-    return subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=180)
 
 
 PYTHON_FIGURES = f"{shlex.quote(sys.executable)} -m analysis figures {' '.join(SMALL)}"
