@@ -60,6 +60,7 @@ SVG_HASHSALT = "dasuhe"
 BLUE, VERMILLION, ORANGE = "#0072B2", "#D55E00", "#E69F00"
 GREEN, PURPLE, SKY = "#009E73", "#CC79A7", "#56B4E9"
 PALETTE = (BLUE, VERMILLION, ORANGE, GREEN, PURPLE, SKY)
+# (Avoid dots, "...": matplotlib writes a dotted hatch into SVG as a tile of some 150 KB of circles.)
 HATCHES = ("", "///", "...", "xx", "\\\\\\", "++")
 FACT_COLOUR = BLUE        # a quantity the article states
 ASSUMED_COLOUR = ORANGE   # a quantity that depends on model assumptions

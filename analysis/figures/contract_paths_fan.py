@@ -126,7 +126,7 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     years_ax.bar(years - width / 2, _by_year(df, "share_of_draws_zero_dividend"), width=width,
                  color=style.VERMILLION, linewidth=0)
     years_ax.bar(years + width / 2, _by_year(df, "share_of_draws_disaster"), width=width, color=style.NEUTRAL_COLOUR,
-                 hatch=style.HATCHES[2], edgecolor="white", linewidth=0)
+                 hatch=style.HATCHES[4], edgecolor="white", linewidth=0)
     years_ax.set_ylim(0, max(_by_year(df, "share_of_draws_zero_dividend").max(),
                              _by_year(df, "share_of_draws_disaster").max(), 0.01) * 1.15)
     years_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -137,7 +137,7 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
     years_ax.set_xlabel(words["x"])
     handles, _ = ax.get_legend_handles_labels()
     handles += [Patch(facecolor=style.VERMILLION, linewidth=0, label=words["zero"]),
-                Patch(facecolor=style.NEUTRAL_COLOUR, hatch=style.HATCHES[2], edgecolor="white", linewidth=0,
+                Patch(facecolor=style.NEUTRAL_COLOUR, hatch=style.HATCHES[4], edgecolor="white", linewidth=0,
                       label=words["disaster"])]
     legend_below(fig, years_ax, legend_columns(fig, 2), handles=handles)
     return fig
