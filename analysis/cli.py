@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "montecarlo": ("analysis.scenarios", "seeded Monte Carlo over the assumptions' distributions"),
     "figures": ("analysis.figures", "export figures (PNG/SVG/PDF, English or Chinese)"),
     "tables": ("analysis.tables", "write the publication tables (HTML and CSV)"),
-    "site": ("analysis.site", "build the site: Quarto where available, else the offline preview"),
+    "site": ("analysis.site", "build the site with Quarto: both editions, HTML and PDF, into _site/"),
 }
 
 
