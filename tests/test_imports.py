@@ -12,11 +12,6 @@ from pathlib import Path
 
 from analysis import paths
 
-# Cycles that exist today and are being removed elsewhere; each is named so it can be deleted here
-# once its branch is merged. A cycle not listed here fails the test.
-KNOWN_CYCLES = {
-    frozenset({"analysis.data", "analysis.parameters"}),  # data ↔ parameters: being removed on another branch
-}
 
 
 def module_name(path: Path, top: Path) -> str:
@@ -82,10 +77,9 @@ def cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
     return found
 
 
-def test_no_import_cycle_in_analysis_but_the_known_ones():
-    found = cycles(import_graph())
-    unknown = [sorted(cycle) for cycle in found if cycle not in KNOWN_CYCLES]
-    assert unknown == [], f"import cycles between modules of analysis/: {unknown}"
+def test_no_import_cycle_in_analysis():
+    found = [sorted(cycle) for cycle in cycles(import_graph())]
+    assert found == [], f"import cycles between modules of analysis/: {found}"
 
 
 def test_report_does_not_import_the_figures():
