@@ -48,7 +48,9 @@ def _bib_entry(key: str, row: dict, note_fields: tuple[str, ...], lang: str = "e
     fields: list[tuple[str, str]] = []
     publisher = _first(row, "publisher", "publisher_zh")
     # the author, else the publishing organisation as corporate author (braced), else UNATTRIBUTED
-    author = _first(row, "author") or publisher or UNATTRIBUTED[lang]
+    # (in Chinese the author's Chinese form, author_zh, where the data gives one)
+    author = (_first(row, "author_zh", "author") if lang == "zh" else _first(row, "author")) or publisher \
+        or UNATTRIBUTED[lang]
     if author:
         fields.append(("author", "{" + _bib_escape(author) + "}"))
     title = _first(row, "title_zh", "title") if lang == "zh" else _first(row, "title", "title_zh", "title_en")

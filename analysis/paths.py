@@ -47,6 +47,10 @@ ANALYSIS_DIR = ROOT / "analysis"
 SITE_ASSETS_DIR = ANALYSIS_DIR / "site_assets"  # the site's stylesheet, Typst header, Lua filter, explorer
 EXPLORER_JS = SITE_ASSETS_DIR / "explorer.js"  # the scenario explorer (analysis.explorer inlines both)
 EXPLORER_CSS = SITE_ASSETS_DIR / "explorer.css"
+# In each edition of the built site (relative to its root): the web-font subsets and their
+# @font-face rules, next to site.css; the table pages of tables/ link the rules too.
+SITE_WEB_FONTS_DIR = Path("analysis/site_assets/fonts")
+SITE_WEB_FONTS_CSS = SITE_WEB_FONTS_DIR / "fonts.css"
 REQUIREMENTS = ROOT / "requirements.txt"
 PYPROJECT = ROOT / "pyproject.toml"
 

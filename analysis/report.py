@@ -283,6 +283,13 @@ _QUALIFIER_SHORT = {
 }
 
 
+def qualifier_word(qualifier: str, lang: str = "en") -> str:
+    """A qualifier in a word or two, as a table column shows it (``'at_least'`` → ``'至少'``)."""
+    _check_lang(lang)
+    _check_qualifier(qualifier)
+    return _QUALIFIER_SHORT[lang][qualifier]
+
+
 def explain_qualifier(qualifier: str, lang: str = "en") -> str:
     """What a qualifier means and which word of the article marks it."""
     _check_lang(lang)
@@ -684,6 +691,13 @@ def _category(words: dict, group: str, value) -> str:
     return words[group].get(value, value)
 
 
+def category_word(group: str, value, lang: str = "en") -> str:
+    """A category value of the data in *lang*: *group* is 'kinds', 'bases', 'sectors',
+    'distributions' or 'confidences' (``category_word('distributions', 'triangular', 'zh')`` →
+    ``'三角分布'``)."""
+    return _category(_words(lang), group, value)
+
+
 def _fact_notes(lang: str) -> dict[str, str]:
     """{fact_id: our gloss of the fact} in *lang* (facts.note_en, facts.note_zh)."""
     from analysis import data
@@ -711,6 +725,11 @@ _QUANTITY_CELL = re.compile(r"^[≥≤≈<>~+\-−]?\s?[\d,.]+(\s?%|\s\S.*)?$|^[
 MAX_WIDTH_WEIGHT = 40  # characters: a column's share of the width grows with its text up to this
 TEXT_WIDTH_CHARS = 80  # characters of table text in a line of an A4 page (Typst: 0.9 of 11 pt, 160 mm)
 CELL_PADDING_CHARS = 2  # a cell's inset on both sides, in characters
+SHORT_TERM_CHARS = 8  # a Chinese cell this wide or narrower (four characters: 三角分布) is one word
+HEADER_TERM_CHARS = 12  # a header this wide or narrower (可信度, 低值–高值) is one word
+# Where a cell's text may break: spaces, between Chinese characters, and after an underscore (the
+# PDFs break identifiers there: typst-header.typ; the site lets code in a cell wrap: site.css).
+_BREAKS = re.compile(r"[\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+|(?<=_)")
 
 
 class Table:
@@ -722,11 +741,13 @@ class Table:
     escaped (:func:`escape_markdown`); columns of numbers or quantities are right-aligned, the
     others left-aligned; the separator's dashes give each column a width share by the length of
     its longest cell (Pandoc uses them when a row is wider than the page). The plain-text form
-    is the table as text.
+    is the table as text. Columns named in *markdown* hold Markdown already (citations ``[@key]``,
+    code): they are not escaped, and their widths are measured without the backticks.
     """
 
-    def __init__(self, frame):
+    def __init__(self, frame, markdown=()):
         self.data = frame.reset_index(drop=True)
+        self.markdown = frozenset(markdown)
 
     def alignments(self) -> list[str]:
         """``"right"`` or ``"left"`` for each column."""
@@ -745,13 +766,20 @@ class Table:
         """Each column's width share (in characters, about TEXT_WIDTH_CHARS in all): at least its
         longest word, so that every word fits its cell, and the room left shared by how much
         longer each column's longest cell (up to MAX_WIDTH_WEIGHT) is. Wide (CJK) characters count
-        twice; Chinese breaks between any two characters, so it has no long words."""
+        twice. A word ends at a space, an underscore or a Chinese character (_BREAKS), except that
+        a short header (HEADER_TERM_CHARS), a short Chinese cell (SHORT_TERM_CHARS) and a Chinese
+        quantity (``200万段``) stay whole. The first cell of each column is its header."""
         def width(text: str) -> int:
             return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
+        def words_of(cell: str, header: bool) -> list[str]:
+            whole = width(cell) <= (HEADER_TERM_CHARS if header else SHORT_TERM_CHARS) or (
+                width(cell) <= HEADER_TERM_CHARS and _QUANTITY_CELL.match(cell))
+            return [cell] if whole and " " not in cell else _BREAKS.split(cell)
+
         need, want = [], []
         for cells in columns:
-            words = [w for cell in cells for w in re.split(r"[\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+", cell)]
+            words = [w for i, cell in enumerate(cells) for w in words_of(cell, i == 0)]
             need.append(max([width(w) for w in words] + [2]) + CELL_PADDING_CHARS)
             want.append(max(need[-1], min(max(width(cell) for cell in cells), MAX_WIDTH_WEIGHT)))
         if sum(want) <= TEXT_WIDTH_CHARS:
@@ -761,8 +789,13 @@ class Table:
 
     def _repr_markdown_(self) -> str:
         header = [escape_markdown(c) for c in self.data.columns]
-        rows = [[escape_markdown(v) for v in row] for row in self.data.astype(str).itertuples(index=False)]
-        raw = [[str(c) for c in self.data.columns]] + [list(map(str, row)) for row in self.data.astype(str).itertuples(index=False)]
+        columns = list(self.data.columns)
+        shown = self.data.astype(str)
+        rows = [[v if column in self.markdown else escape_markdown(v) for column, v in zip(columns, row)]
+                for row in shown.itertuples(index=False)]
+        raw = [[str(c) for c in columns]] + [[v.replace("`", "") if column in self.markdown else v
+                                             for column, v in zip(columns, row)]
+                                            for row in shown.itertuples(index=False)]
         widths = self._widths([[" ".join(r[i].split()) for r in raw] for i in range(len(header))])
         rule = [("-" * max(w, 3) + ":") if a == "right" else (":" + "-" * max(w, 3))
                 for w, a in zip(widths, self.alignments())]
@@ -1084,23 +1117,25 @@ def assumptions_markdown(assumptions, sources, lang: str = "en") -> str:
     Columns: assumption (label_en / label_zh and its name), low–high (with unit), base,
     distribution, source (assumption_sources.title / title_zh), confidence, verified.
     """
+    import pandas as pd
+
     w = _words(lang)
     titles = dict(zip(sources["source_id"], sources["title" if lang == "en" else "title_zh"]))
     frame = assumptions.reset_index() if "name" not in assumptions.columns else assumptions
     headers = [w[key] for key in ("assumption_column", "low_high", "base", "distribution", "source", "confidence",
                                   "verified")]
     open_, close = (" (", ")") if lang == "en" else ("（", "）")
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    rows = []
     for row in frame.itertuples():
-        span = format_range(row.low, row.high, row.unit, lang)
         base = (format_share(row.base) if row.unit in ("share", "rate_per_year")
                 else str(int(row.base)) if row.unit == "year" else format_number(row.base))
-        lines.append(
-            f"| {_cell(getattr(row, f'label_{lang}'))}{open_}`{row.name}`{close} | {span} | {base} | "
-            f"{_category(w, 'distributions', row.distribution)} | {_cell(titles[row.source_id])} [@{row.source_id}] | "
-            f"{_category(w, 'confidences', row.confidence)} | {w['yes'] if row.verified else w['no']} |"
-        )
-    return "\n".join(lines)
+        rows.append([f"{_cell(getattr(row, f'label_{lang}'))}{open_}`{row.name}`{close}",
+                     format_range(row.low, row.high, row.unit, lang), base,
+                     _category(w, "distributions", row.distribution),
+                     f"{_cell(titles[row.source_id])} [@{row.source_id}]",
+                     _category(w, "confidences", row.confidence), w["yes"] if row.verified else w["no"]])
+    table = Table(pd.DataFrame(rows, columns=headers), markdown=(headers[0], headers[4]))
+    return table._repr_markdown_().rstrip("\n")
 
 
 # --- the figure gallery ---------------------------------------------------------------------------

@@ -57,7 +57,6 @@ DOWNLOADS = ("data", "figures", "tables", "CITATION.cff", "references.bib", "ref
 STAGE_FONTS = "_fonts"  # the report's fonts inside a staging project (Typst's TYPST_FONT_PATHS)
 STAGE_CSL = "_csl"  # the CSL styles inside a staging project (the profiles' `csl`)
 CSL_STYLES = ("chicago-author-date.csl", "china-national-standard-gb-t-7714-2015-author-date.csl")
-WEB_FONTS_DIR = Path("analysis/site_assets/fonts")  # in each edition's output, next to site.css
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,10 +519,10 @@ def build_site(*, jobs: int | None = None, use_cache: bool = True, out_dir: Path
             target.mkdir(parents=True, exist_ok=True)
             for item in rendered.iterdir():
                 os.replace(item, target / item.name)
-        web = fonts.web_fonts(shown_text(build_dir)) | {"fonts.css": fonts.web_font_css().encode("utf-8")}
+        web = fonts.web_fonts(shown_text(build_dir)) | {paths.SITE_WEB_FONTS_CSS.name: fonts.web_font_css().encode("utf-8")}
         for lang in EDITIONS:
             for name, data in web.items():
-                target = build_dir / edition_root(lang) / WEB_FONTS_DIR / name
+                target = build_dir / edition_root(lang) / paths.SITE_WEB_FONTS_DIR / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
         if hash_files(list_dependency_files()) == before:

@@ -144,12 +144,14 @@ def test_tables_replaces_the_set_as_a_whole(tmp_path, old_tables):
     _edit(data_dir / "assumptions.csv", ",40,56,70,", ",40,57,70,")
     done = tables("--out", str(out), env={"DASUHE_DATA_DIR": str(data_dir)})
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
-    assert done.stdout == f"wrote 6 files (3 tables as HTML and CSV) into {out}\n"
+    assert done.stdout == f"wrote 9 files (3 tables as CSV and as HTML in 2 languages) into {out}\n"
     new = hash_tree(out)
-    assert sorted(new) == [io.OUTPUT_MARKER, "assumptions.csv", "assumptions.html", "facts.csv", "facts.html",
-                           "scenarios.csv", "scenarios.html"]  # stale.csv went with the old set
+    assert sorted(new) == [io.OUTPUT_MARKER, "assumptions.csv", "assumptions.html", "assumptions_zh.html", "facts.csv",
+                           "facts.html", "facts_zh.html", "scenarios.csv", "scenarios.html",
+                           "scenarios_zh.html"]  # stale.csv went with the old set
     changed = sorted(name for name in new if new[name] != hashes[name])
-    assert changed == ["assumptions.csv", "assumptions.html", "scenarios.csv", "scenarios.html"]  # price: not a fact
+    assert changed == ["assumptions.csv", "assumptions.html", "assumptions_zh.html", "scenarios.csv", "scenarios.html",
+                       "scenarios_zh.html"]  # price: not a fact
     assert leftovers(out) == []
 
 
@@ -158,4 +160,4 @@ def test_tables_on_a_full_stdout_says_so_in_one_line(tmp_path):
         done = subprocess.run([sys.executable, "-m", "analysis", "tables", "--out", str(tmp_path / "t")], cwd=ROOT,
                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert (done.returncode, done.stderr.splitlines()) == (2, ["error: cannot write to standard output: No space left on device"])
-    assert len(hash_tree(tmp_path / "t")) == 7  # the set was complete before the line that failed
+    assert len(hash_tree(tmp_path / "t")) == 10  # the set (3 CSV + 3 × 2 HTML + marker) was complete before the line failed

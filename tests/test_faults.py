@@ -48,7 +48,8 @@ def sets(tmp_path_factory):
     _tables(new, env)
     old_hashes, new_hashes = hash_tree(old), hash_tree(new)
     assert sorted(k for k in old_hashes if old_hashes[k] != new_hashes[k]) == [
-        "assumptions.csv", "assumptions.html", "scenarios.csv", "scenarios.html"]
+        "assumptions.csv", "assumptions.html", "assumptions_zh.html", "scenarios.csv", "scenarios.html",
+        "scenarios_zh.html"]
     return old, old_hashes, env, new_hashes
 
 
@@ -59,7 +60,7 @@ def _moments(out: Path) -> dict[str, Moment]:
         "validating": Moment(mapped="pandas/_libs", after_seconds=0.3),
         "set_started": Moment(path_glob=temporary),  # the temporary folder exists
         "set_half": Moment(path_glob=f"{temporary}/facts.html"),  # facts written, assumptions not yet
-        "set_last": Moment(path_glob=f"{temporary}/scenarios.csv"),  # the last table
+        "set_last": Moment(path_glob=f"{temporary}/scenarios.csv"),  # the last table begun
     }
 
 
@@ -72,7 +73,7 @@ def test_tables_stopped_at_any_moment_leaves_a_whole_set(tmp_path, sets, signum,
     outcome = run_and_signal(["tables", "--out", str(out)], signum, _moments(out)[moment], env=env)
     assert_stopped_cleanly(outcome, signum)
     if outcome.stdout:  # the signal came (under load, late) after the set was swapped in and said
-        assert outcome.stdout == f"wrote 6 files (3 tables as HTML and CSV) into {out}\n"
+        assert outcome.stdout == f"wrote 9 files (3 tables as CSV and as HTML in 2 languages) into {out}\n"
         assert hash_tree(out) == new_hashes
     assert hash_tree(out) in (old_hashes, new_hashes)
     if signum != signal.SIGKILL:

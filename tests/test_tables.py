@@ -45,16 +45,68 @@ def test_scenarios_frame_matches_the_model():
 
 def test_gt_tables_render_offline_html():
     for name, (_, make_table) in tables.TABLES.items():
-        html = make_table().as_raw_html()
-        assert f'id="{name}"' in html
-        assert not re.search(r'(src|href)="https?://', html)
+        for lang in ("en", "zh"):
+            html = make_table(lang).as_raw_html()
+            assert f'id="{name}"' in html
+            assert not re.search(r'(src|href)="https?://', html)
+
+
+def _visible_text(page: str) -> str:
+    import html
+
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'-]+(?:\s+[A-Za-z][A-Za-z'-]+){2,}")
+
+
+def test_chinese_tables_have_no_english_sentence(tmp_path):
+    for path in tables.write_tables(tmp_path):
+        if path.name.endswith("_zh.html"):
+            text = _visible_text(path.read_text(encoding="utf-8"))
+            assert ENGLISH_RUN.findall(text) == [], path.name
+            assert re.search(r"[\u4e00-\u9fff]", text), path.name
+
+
+def test_chinese_facts_table_reads_values_in_chinese_conventions():
+    html = tables.facts_table("zh").as_raw_html()
+    assert "报道所述事实" in html and "代理经营合同" in html  # title, and the topic 'contract'
+    # tianfu_investment_yuan: 5,000,000 yuan at least (500余万元) = 500 万元, qualifier 至少
+    assert '">不少于500万元</td>' in html and '">至少</td>' in html
+    assert ">60%<" in html  # profit_share_villages
+    # the notes are the data's note_zh, never note_en
+    assert "标题口号“三方聚力”" in html and "'Three parties join forces'" not in html
+
+
+def test_chinese_assumptions_table_names_units_categories_and_authors_in_chinese():
+    html = tables.assumptions_table("zh").as_raw_html()
+    assert ">元/千克<" in html  # price_yuan_per_kg
+    assert ">三角分布<" in html and ">判断（无公开来源）<" in html and ">否<" in html
+    assert "本项目作者，无公开来源时项目作者的判断" in html  # authors_judgement: author_zh, title_zh
+    assert "Project authors" not in html and "Assumption" not in html
+
+
+def test_chinese_scenarios_table_counts_the_seasons_totals_in_wan_yuan():
+    html = tables.scenarios_table("zh").as_raw_html()
+    # revenue at base = 800,000 segments x 0.045 kg x 56 yuan/kg = 2,016,000 yuan = 201.6 万元
+    assert ">收入（万元）<" in html and ">201.6<" in html
+
+
+def test_table_pages_declare_their_language_and_use_the_sites_web_fonts(tmp_path):
+    written = {p.name: p.read_text(encoding="utf-8") for p in tables.write_tables(tmp_path) if p.suffix == ".html"}
+    assert '<html lang="zh-CN">' in written["facts_zh.html"] and '<html lang="en">' in written["facts.html"]
+    # tables/ sits at an edition's root: the fonts' rules are one level up, where the site build puts them
+    assert '<link rel="stylesheet" href="../analysis/site_assets/fonts/fonts.css">' in written["facts_zh.html"]
+    assert "font-family: 'Dasuhe Noto Sans SC', 'Dasuhe Noto Sans'," in written["facts_zh.html"]
+    assert "font-family: 'Dasuhe Noto Sans', 'Dasuhe Noto Sans SC'," in written["facts.html"]
 
 
 def test_write_tables_is_deterministic(tmp_path):
     first = {p.name: p.read_bytes() for p in tables.write_tables(tmp_path / "a")}
     second = {p.name: p.read_bytes() for p in tables.write_tables(tmp_path / "b")}
-    assert sorted(first) == ["assumptions.csv", "assumptions.html", "facts.csv", "facts.html", "scenarios.csv",
-                             "scenarios.html"]
+    assert sorted(first) == ["assumptions.csv", "assumptions.html", "assumptions_zh.html", "facts.csv", "facts.html",
+                             "facts_zh.html", "scenarios.csv", "scenarios.html", "scenarios_zh.html"]
     assert first == second
     assert first["scenarios.csv"].decode().splitlines()[0] == "output,label_en,low,base,high"
 
@@ -63,7 +115,7 @@ def test_cli_writes_the_tables(tmp_path):
     result = subprocess.run([sys.executable, "-m", "analysis", "tables", "--out", str(tmp_path)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"wrote 6 files (3 tables as HTML and CSV) into {tmp_path}\n"
+    assert result.stdout == f"wrote 9 files (3 tables as CSV and as HTML in 2 languages) into {tmp_path}\n"
     bad = subprocess.run([sys.executable, "-m", "analysis", "tables", "--outt", str(tmp_path)],
                          capture_output=True, text=True)
     assert bad.returncode == 2
