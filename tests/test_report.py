@@ -194,9 +194,17 @@ def test_assumption_range_and_markdown_table():
     sources = pd.DataFrame({"source_id": ["market", "judgement"], "title": ["Market report", "Our judgement"]})
     assert report.assumption_range(assumptions, "price_yuan_per_kg") == "50–70 yuan per kg (base 60 yuan per kg)"
     assert report.assumption_range(assumptions, "subsidy_fraction", lang="zh") == "30%–70%（基准50%）"
+    # A display table (report.Table), its citation and code columns left as Markdown. Widths: the
+    # wanted widths (longest cell) sum to 35+17+6+14+26+12+10 = 120 > 80 characters; the needed
+    # ones (longest word + 2; an identifier breaks after "_", a short header stays whole):
+    # "Assumption" 10+2, "Low–high" 8+2, "Base" 4+2, "Distribution" 12+2, "[@judgement]" 12+2,
+    # "Confidence" 10+2, "Verified" 8+2 = 78. The 2 left go by wanted − needed (23, 7, 0, 0, 12,
+    # 0, 0; 42 in all): 12+round(1.1) = 13, 10+round(0.33) = 10, 6, 14, 14+round(0.57) = 15, 12, 10.
+    # Base is right-aligned (numbers).
     assert report.assumptions_markdown(assumptions, sources).splitlines() == [
         "| Assumption | Low–high | Base | Distribution | Source | Confidence | Verified |",
-        "|---|---|---|---|---|---|---|",
+        "|:" + "-" * 13 + "|:" + "-" * 10 + "|" + "-" * 6 + ":|:" + "-" * 14 + "|:" + "-" * 15 + "|:" + "-" * 12
+        + "|:" + "-" * 10 + "|",
         "| Price (`price_yuan_per_kg`) | 50–70 yuan per kg | 60 | triangular | Market report [@market] | medium | yes |",
         "| Subsidy \\| share (`subsidy_fraction`) | 30%–70% | 50% | uniform | Our judgement [@judgement] | judgement | no |",
     ]
@@ -385,9 +393,17 @@ def test_table_widths_give_every_word_room_on_a_page():
     # need = longest word + 2 (cell inset); the 80 characters of a line go first to what each column needs
     widths = report.Table._widths([["Kind", "assumption"], ["Source", "poor_households_registered"],
                                    ["Text", "x " * 60]])
-    assert widths[0] >= len("assumption") + 2 and widths[1] >= len("poor_households_registered") + 2
+    # an identifier breaks after its underscores: its longest word is "households_" (11 characters)
+    assert widths[0] >= len("assumption") + 2 and widths[1] >= len("households_") + 2
     assert sum(widths) <= report.TEXT_WIDTH_CHARS + 2  # rounding
-    assert report.Table._widths([["短", "长城"]]) == [2 * 2]  # CJK counts twice, and breaks anywhere: no long word
+    # CJK counts twice. A short Chinese cell stays whole: 长城 is 2 × 2 = 4 wide (≤ 8), so it needs
+    # 4 + 2 = 6, and wants its length, 4: the width is 6
+    assert report.Table._widths([["短", "长城"]]) == [6]
+    # a longer one breaks between any two characters: its words are the Latin runs only ("x", 1),
+    # so it needs max(1, 2) + 2 = 4 and wants its width, 7 × 2 + 1 = 15 (under 80: all of it)
+    assert report.Table._widths([["短", "万里长城永不倒x"]]) == [2 * 7 + 1]
+    # a short header stays whole (可信度: 6 ≤ 12), and so does a Chinese quantity (200万段: 3 + 4 = 7)
+    assert report.Table._widths([["可信度", "中"], ["数值", "200万段"]]) == [6 + 2, 7 + 2]
 
 
 
@@ -489,9 +505,16 @@ def test_assumptions_markdown_chinese():
     })
     sources = pd.DataFrame({"source_id": ["market", "judgement"], "title": ["Market report", "Our judgement"],
                             "title_zh": ["行情报道", "项目作者的判断"]})
+    # Widths (CJK counts twice; words end at spaces, "_" and Chinese characters, but short
+    # headers, short Chinese cells and Chinese quantities stay whole): wanted 39+14+8+10+27+18+8 =
+    # 124 > 80; needed ("first_season_" → "season_" 7, "40–70元/千克" 12, "2017" 4 under 基准值 6,
+    # "三角分布" 8, "[@judgement]" 12, "可信度" 6, "已核实" 6; each + 2) 9+14+8+10+14+8+8 = 71.
+    # The 9 left go by wanted − needed (30, 0, 0, 0, 13, 10, 0; 53): 9+round(5.09) = 14, 14, 8,
+    # 10, 14+round(2.21) = 16, 8+round(1.70) = 10, 8. Ranges and the base right-aligned.
     assert report.assumptions_markdown(assumptions, sources, "zh").splitlines() == [
         "| 假设 | 低值–高值 | 基准值 | 分布 | 来源 | 可信度 | 已核实 |",
-        "|---|---|---|---|---|---|---|",
+        "|:" + "-" * 14 + "|" + "-" * 14 + ":|" + "-" * 8 + ":|:" + "-" * 10 + "|:" + "-" * 16 + "|:" + "-" * 10
+        + "|:" + "-" * 8 + "|",
         "| 干木耳收购价（`price_yuan_per_kg`） | 40–70元/千克 | 56 | 三角分布 | 行情报道 [@market] | 中 | 否 |",
         "| 合作协议首个生产季（`first_season_year`） | 2017–2018年 | 2017 | 固定值 | 项目作者的判断 [@judgement] | "
         "判断（无公开来源） | 否 |",

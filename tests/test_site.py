@@ -27,7 +27,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 import yaml
 
-from analysis import fonts, paths, quarto, site
+from analysis import fonts, paths, quarto, site, tables
 from analysis.errors import AnalysisError
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,8 +61,13 @@ def test_every_file_quarto_yml_names_exists(quarto_config):
     html, typst = quarto_config["format"]["html"], quarto_config["format"]["typst"]
     named = list(quarto_config["project"]["render"]) + [quarto_config["bibliography"], html["css"],
                                                         quarto_config["website"]["favicon"],
-                                                        typst["include-in-header"], *typst["filters"]]
+                                                        *typst["include-in-header"], *typst["filters"]]
+    for lang in site.EDITIONS:  # each profile adds its PDF fonts to the list (Quarto concatenates lists)
+        profile = yaml.safe_load(site.profile_path(lang).read_text(encoding="utf-8"))
+        named += profile["format"]["typst"]["include-in-header"]
     assert [name for name in named if not (paths.ROOT / name).is_file()] == []
+    assert [Path(name).name for name in named if name.endswith(".typ")] == [
+        "typst-header.typ", "typst-fonts-en.typ", "typst-fonts-zh.typ"]
 
 
 def test_quarto_resources_are_project_rooted_and_exist(quarto_config):
@@ -412,6 +417,69 @@ def test_pdfs_use_the_shipped_fonts_with_bold_and_link_to_published_pages(built_
     assert "notebooks/05-income-scenarios.html" in links
 
 
+# Punctuation at a word's ends: CJK fonts draw full-width punctuation into its neighbour's box
+# (Typst squeezes "）。" together), which is how Chinese is set, not two words on top of each other.
+_EDGE_PUNCTUATION = "“”‘’（）《》「」『』、。，；：！？·…—()[]{},.;:!?'\""
+LINE_BOX_INSET = 0.2  # of a word box's height, off its top and bottom: tight lines' boxes touch
+_PDF_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+_PDF_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+
+
+def pdf_word_collisions(pdf: Path) -> list[str]:
+    """Words of a page's PDF (Typst's) that lie on another word or outside their page (poppler's
+    ``pdftotext -bbox``: each word's box in points); a word's box is narrowed by the punctuation at
+    its ends, and by LINE_BOX_INSET of its height at the top and bottom. Not for the figures: their
+    rotated two-line axis labels give boxes this cannot read (tests/test_figure_layout.py checks
+    them with matplotlib's own extents)."""
+    import html
+
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for number, page in enumerate(_PDF_PAGE.finditer(out), 1):
+        width, height = float(page.group(1)), float(page.group(2))
+        words = []
+        for *box, text in _PDF_WORD.findall(page.group(3)):
+            text = html.unescape(text)
+            x0, y0, x1, y1 = map(float, box)
+            if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+                found.append(f"page {number}: {text!r} outside the page")
+            each = (x1 - x0) / len(text)
+            lead, trail = len(text) - len(text.lstrip(_EDGE_PUNCTUATION)), len(text) - len(text.rstrip(_EDGE_PUNCTUATION))
+            inset = (y1 - y0) * LINE_BOX_INSET  # a box spans the font's ascent to descent, more than a line
+            if lead + trail < len(text):
+                words.append((x0 + lead * each, y0 + inset, x1 - trail * each, y1 - inset, text))
+        for i, a in enumerate(words):
+            for b in words[i + 1:]:
+                if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5:
+                    found.append(f"page {number}: {a[4]!r} on {b[4]!r}")
+    return found
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not found")
+def test_pdf_word_collisions_finds_words_on_words_and_off_the_page(tmp_path):
+    # a PDF drawn by hand: "over" set on "lap" (both at x 100, y 100), and "edge" from x 190 of a
+    # 200 pt wide page (pdftotext keeps what lies on the page: "ed", its box past the edge)
+    fig = pytest.importorskip("matplotlib.figure").Figure(figsize=(200 / 72, 200 / 72))
+    fig.text(100 / 200, 0.5, "over", fontsize=12)
+    fig.text(100 / 200, 0.5, "lap", fontsize=12)
+    fig.text(190 / 200, 0.2, "edge", fontsize=12)
+    pdf = tmp_path / "drawn.pdf"
+    fig.savefig(pdf)
+    assert sorted(pdf_word_collisions(pdf)) == ["page 1: 'ed' outside the page", "page 1: 'lap' on 'over'"]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not found")
+def test_no_word_of_a_pdf_lies_on_another_or_off_its_page(built_site):
+    """Long tables break across pages (typst-header.typ), identifiers wrap in their cells."""
+    found = {}
+    for lang in site.EDITIONS:
+        for page in _pages(lang):
+            pdf = built_site["out"] / site.edition_root(lang) / page.pdf_path
+            if collisions := pdf_word_collisions(pdf):
+                found[f"{lang}: {page.pdf_path}"] = collisions[:5]
+    assert found == {}
+
+
 @pytest.mark.slow
 def test_a_bare_quarto_render_is_refused_and_changes_nothing(built_site, tmp_path):
     """In a copy of the tracked files, `quarto render` stops at its pre-render step."""
@@ -572,6 +640,9 @@ def assert_site_is_sound(result: dict, pages: list[str]) -> None:
 def test_the_quarto_site_in_a_real_browser(built_site, serve):
     _require_browser()
     pages = [site.edition_root(lang) + page.html_path for lang in site.EDITIONS for page in _pages(lang)]
+    # and the publication tables each edition's pages link, in the edition's language (tables/facts_zh.html)
+    pages += [f"{site.edition_root(lang)}tables/{tables.html_name(name, lang)}" for lang in site.EDITIONS
+              for name in tables.TABLES]
     result = check_site_in_browser(serve(built_site["out"]), pages)
     assert_site_is_sound(result, pages)
 
