@@ -14,8 +14,8 @@ status = main()
 # the interpreter's shutdown (with a traceback, or death by the default action and no line), so it is
 # ignored, and the shutdown is skipped: atexit hooks that join threads or pool workers could outlast
 # the 2 s a stop may take. Every file the command wrote is closed; the streams are flushed here.
-signal.signal(signal.SIGINT, signal.SIG_IGN)
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
+for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(signum, signal.SIG_IGN)
 for stream in (sys.stdout, sys.stderr):
     try:
         stream.flush()

@@ -100,9 +100,11 @@ def _silence_stdout() -> None:
 
 
 def _run(argv: list[str]) -> int:
-    if not argv or argv[0] in {"-h", "--help"}:
+    if not argv:
+        raise ParameterError(f"no command given: choose one of {', '.join(COMMANDS)} (python -m analysis --help)")
+    if argv[0] in {"-h", "--help"}:
         _top_parser().print_help()
-        return 0 if argv else 2
+        return 0
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         raise ParameterError(
@@ -117,8 +119,35 @@ def _run(argv: list[str]) -> int:
     return status
 
 
+def _open_closed_streams() -> bool:
+    """Give a closed standard output or error (``>&-``, ``2>&-``: Python then sets sys.stdout or
+    sys.stderr to None) /dev/null, so that no file the command opens later takes its descriptor
+    and no write fails; return whether standard output was closed."""
+    closed_stdout = False
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is not None:
+            continue
+        try:
+            os.fstat(fd)
+        except OSError:  # the descriptor is free: put /dev/null there
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+        setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))
+        closed_stdout = closed_stdout or fd == 1
+    return closed_stdout
+
+
+STDOUT_CLOSED = ("error: standard output is closed: the command would show nothing "
+                 "(send it to /dev/null to discard it)")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if _open_closed_streams():  # refused before any work, rather than failing after it
+        _say(STDOUT_CLOSED)
+        return 2
     stdout, sys.stdout = sys.stdout, _GuardedStdout(sys.stdout)
     try:
         status, line = _outcome(argv)

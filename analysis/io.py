@@ -186,6 +186,32 @@ def check_output_dir(path: Path | str, option: str = "--out", *, data_dir: Path 
     return target
 
 
+def check_output_file(path: Path | str, option: str, *, data_dir: Path | str | None = None) -> Path:
+    """Check an output file (``--contact-sheet PATH.pdf``) before anything is computed; return it
+    resolved. OutputError ``<option> <path>: <rule>``: ``names a folder (it ends with /)``, ``is
+    a folder, not a file``, ``is inside the data package (<data>); choose a file outside it``,
+    ``<ancestor> is a file, not a folder``, ``cannot write in <folder>: <reason>``."""
+    label = f"{option} {path}"
+    if str(path).endswith(("/", os.sep)):
+        raise OutputError(f"{label}: names a folder (it ends with /); give a file name")
+    try:
+        target = _resolved(path)
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{label}: not a usable path ({exc})") from None
+    if target.is_dir():
+        raise OutputError(f"{label}: is a folder, not a file")
+    data = _resolved(data_dir if data_dir is not None else paths.DATA_DIR)
+    if _is_within(target, data):
+        raise OutputError(f"{label}: is inside the data package ({data}); choose a file outside it")
+    parent = _nearest_existing(target.parent)
+    if not parent.is_dir():
+        raise OutputError(f"{label}: {parent} is a file, not a folder")
+    reason = _probe_writable(parent)
+    if reason:
+        raise OutputError(f"{label}: cannot write in {parent}: {reason}")
+    return target
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

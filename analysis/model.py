@@ -109,6 +109,13 @@ def _season_outputs(segments, yield_kg_per_segment, price_yuan_per_kg, cost_yuan
     }
 
 
+def overflowing(outputs: dict) -> list[str]:
+    """Outputs (of :func:`season_arrays`) with an infinite or NaN value; the break-even outputs
+    excepted: infinite by definition at zero yield or price."""
+    return [name for name, value in outputs.items()
+            if name not in BREAK_EVEN_OUTPUTS and not np.all(np.isfinite(np.asarray(value, dtype=float)))]
+
+
 def season_inputs(p: Parameters) -> dict[str, float]:
     """The season inputs of *p* as keyword arguments for :func:`season_arrays`."""
     return {name: getattr(p, name) for name in SEASON_INPUTS}

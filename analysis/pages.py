@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis import paths
 from analysis.errors import AnalysisError, ParameterError
 
 LANG_TAG_PREFIX = "lang-"
@@ -237,21 +238,31 @@ def execute(nb, cwd: Path, page: str = "page", timeout: int = NOTEBOOK_TIMEOUT_S
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = copy.deepcopy(nb)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
         record_timing=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
+    # The kernel process writes its own log (not the cells' output, which comes over its channels)
+    # to a file, not to the terminal: stopped, it would print an interrupt's traceback there after
+    # the command's one line (jupyter_client interrupts a kernel before it shuts it down).
+    log_path = paths.SITE_CACHE_DIR / "kernels" / (re.sub(r"[^\w.-]+", "_", page) + ".log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        client.execute(**({"env": env} if env else {}))  # env: the kernel's environment (start_kernel)
+        with open(log_path, "w", encoding="utf-8") as log:  # start_kernel passes them on to Popen
+            client.execute(stdout=log, stderr=log, **({"env": env} if env else {}))  # env: the kernel's
     except CellExecutionError as exc:
         index = next((i for i, cell in enumerate(nb.cells) for out in cell.get("outputs", [])
                       if out.get("output_type") == "error"), None)
         where = f"cell {index + 1}" if index is not None else "a cell"
         message = f"{exc.ename}: {exc.evalue}".strip().splitlines()
         raise AnalysisError(f"{page}: {where} raised {message[0] if message else exc.ename}") from None
+    except CellTimeoutError:
+        raise AnalysisError(f"{page}: a cell ran longer than {timeout} s") from None
+    except DeadKernelError:
+        raise AnalysisError(f"{page}: its kernel died; its log is {log_path}") from None
     stderr = []
     for cell in nb.cells:
         if cell.cell_type != "code":

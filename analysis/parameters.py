@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,10 +139,17 @@ def _rule_error(name: str, value: float) -> str | None:
     return None
 
 
+# A number as text: ASCII digits, a point, an exponent (as the CSV files must write them); float()
+# alone would also take '1_000' and full-width or Arabic-Indic digits ('５０').
+_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE)
+
+
 def to_number(name: str, value) -> float:
     """*value* as a float, or ParameterError ``name=value: must be a number``."""
-    if isinstance(value, bool):
-        raise ParameterError(f"{name}={value}: must be a number")
+    if isinstance(value, bool) or (isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip())):
+        shown = ("".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value)
+                 if isinstance(value, str) else value)  # a control character shown escaped, never sent raw
+        raise ParameterError(f"{name}={shown}: must be a number")
     try:
         return float(value)
     except (TypeError, ValueError):

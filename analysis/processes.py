@@ -46,9 +46,11 @@ from typing import Iterator, Sequence
 _LINUX = sys.platform.startswith("linux")
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-EXIT_STATUS = {signal.SIGINT: 128 + signal.SIGINT, signal.SIGTERM: 128 + signal.SIGTERM}  # 130, 143
-STOP_MESSAGE = {signal.SIGINT: "error: interrupted", signal.SIGTERM: "error: terminated"}
+# SIGHUP: the terminal closed (or a hang-up sent by hand); it stops a command as SIGTERM does
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+EXIT_STATUS = {signum: 128 + signum for signum in STOP_SIGNALS}  # 130, 143, 129
+STOP_MESSAGE = {signal.SIGINT: "error: interrupted", signal.SIGTERM: "error: terminated",
+                signal.SIGHUP: "error: hung up"}
 DEFAULT_GRACE_SECONDS = 0.5  # SIGTERM -> SIGKILL, for the processes we start
 
 

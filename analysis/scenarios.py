@@ -992,6 +992,8 @@ def parse_assignments(items: list[str] | None) -> dict[str, float]:
         name = name.strip()
         if not sep or not name:
             raise ParameterError(f"--set {item!r}: expected NAME=VALUE with NAME one of the settable parameters")
+        if name in values:
+            raise ParameterError(f"--set {item!r}: {name} is set twice (give each parameter once)")
         values[name] = check_value(name, text.strip())
     return values
 
@@ -1010,12 +1012,6 @@ def _parameters_from(args) -> tuple[Parameters, dict[str, float]]:
     return p, overrides
 
 
-def _overflowing(outputs: dict) -> list[str]:
-    """Outputs with an infinite or NaN value (break-even outputs excepted: infinite by definition at zero yield or price)."""
-    return [name for name, value in outputs.items()
-            if name not in model.BREAK_EVEN_OUTPUTS and not np.all(np.isfinite(np.asarray(value, dtype=float)))]
-
-
 def _season_outputs(p: Parameters) -> dict:
     return model.season_arrays(**model.season_inputs(p))
 
@@ -1025,11 +1021,11 @@ def check_finite(evaluate, p: Parameters, overrides: dict[str, float], preset: s
     arrays) overflow to inf or NaN: ``price_yuan_per_kg=1e+308: out of the computable range:
     revenue_yuan overflows (inf or nan)``. The override named is the first whose return to the
     preset's value makes the outputs finite; failing that, every override is named."""
-    bad = _overflowing(evaluate(p))
+    bad = model.overflowing(evaluate(p))
     if not bad:
         return
     preset_p = get_parameters(preset)
-    culprits = [name for name in overrides if not _overflowing(evaluate(p.replace(**{name: getattr(preset_p, name)})))]
+    culprits = [name for name in overrides if not model.overflowing(evaluate(p.replace(**{name: getattr(preset_p, name)})))]
     named = culprits[:1] or list(overrides)
     given = ", ".join(f"{name}={format_number(overrides[name])}" for name in named) or f"preset {preset}"
     raise ParameterError(f"{given}: out of the computable range: {bad[0]} overflows (inf or nan)")

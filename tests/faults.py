@@ -203,7 +203,7 @@ def assert_stopped_cleanly(outcome: Outcome, signum: int) -> None:
     """The command got the signal while running and stopped as issue 14 asks.
 
     SIGINT: status 130 and stderr exactly ``error: interrupted``; SIGTERM: 143 and ``error:
-    terminated``; both within 2 s. SIGKILL: killed (status -9), nothing on stderr. Always: no
+    terminated``; SIGHUP: 129 and ``error: hung up``; all within 2 s. SIGKILL: killed (status -9), nothing on stderr. Always: no
     process carrying the marker survived.
     """
     assert outcome.signalled, f"the command ended before the moment came: {outcome.describe()}"

@@ -106,6 +106,16 @@ BAD = {
                      "a point is not exact)"),
     "seed_not_integer": (["montecarlo", "--draws", "10", "--seed", "2.5"],
                          "error: seed=2.5: must be an integer between 0 and 9223372036854775807"),
+    # numbers as the CSV files write them: ASCII digits only (float() alone takes these three)
+    "fullwidth_digits": (["scenario", "--set", "price_yuan_per_kg=５０"], "error: price_yuan_per_kg=５０: must be a number"),
+    "arabic_indic_digits": (["scenario", "--set", "price_yuan_per_kg=٥٠"], "error: price_yuan_per_kg=٥٠: must be a number"),
+    "underscore_digits": (["scenario", "--set", "segments=800_000"], "error: segments=800_000: must be a number"),
+    "control_character": (["scenario", "--set", "price_yuan_per_kg=5\x01"],
+                          "error: price_yuan_per_kg=5\\x01: must be a number"),  # escaped, never sent raw
+    "set_twice": (["scenario", "--set", "price_yuan_per_kg=50", "--set", "price_yuan_per_kg=60"],
+                  "error: --set 'price_yuan_per_kg=60': price_yuan_per_kg is set twice (give each parameter once)"),
+    "no_command": ([], "error: no command given: choose one of validate, scenario, sensitivity, montecarlo, figures, "
+                       "tables, site (python -m analysis --help)"),
 }
 
 

@@ -81,8 +81,16 @@ def _bad_pattern(d: Path) -> str:
             "expression: unterminated character set at position 1")
 
 
+def _price_overflows(d: Path) -> str:
+    # the high price 1e308 is within its rule (>= 0), but 800,000 segments × 0.065 kg × 1e308 yuan/kg
+    # is above the largest float (about 1.8e308): revenue overflows; the base price puts it back
+    _replace(d / "assumptions.csv", b",40,56,70,", b",40,56,1e308,")
+    return ("assumptions.csv: row 3, column high: price_yuan_per_kg=1e+308 puts revenue_yuan out of the computable "
+            "range (inf or nan)")
+
+
 BAD = {  # name -> (corrupt the data copy, return the expected rule line; extra arguments)
-    "households_lots_without_article": (_households_lots, ["--article", "/nonexistent/article.txt"]),
+    "households_lots_without_article": (_households_lots, []),
     "households_lots_with_article": (_households_lots, []),
     "latin1_byte": (_latin1, []),
     "resources_not_a_list": (_resources_not_a_list, []),
@@ -90,6 +98,7 @@ BAD = {  # name -> (corrupt the data copy, return the expected rule line; extra 
     "huge_cell": (_huge_cell, []),
     "nul_in_name": (_nul, []),
     "bad_pattern": (_bad_pattern, []),
+    "price_overflows": (_price_overflows, []),
 }
 
 
@@ -100,8 +109,10 @@ def bad_runs(tmp_path_factory):
     for name, (corrupt, extra) in BAD.items():
         d = _copy(tmp, name)
         rule = corrupt(d)
+        no_article = {"DASUHE_ARTICLE": str(tmp / "no-article.txt")} if name.endswith("without_article") else {}
         process = subprocess.Popen([sys.executable, "-m", "analysis", "validate", "--data-dir", str(d), *extra],
-                                   cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env={**os.environ, **no_article})
         started[name] = (process, rule)
     results = {}
     for name, (process, rule) in started.items():
@@ -133,13 +144,10 @@ def test_validate_prints_one_line_per_table_then_ok(article_paragraphs):
                            "cases": "; provenance ok against 6 article paragraphs"}
 
 
-@pytest.mark.parametrize("where", ["missing", "directory", "environment"])
-def test_missing_article_is_said_once_on_stderr_and_validate_still_passes(tmp_path, where):
+@pytest.mark.parametrize("where", ["missing", "directory"])
+def test_an_environment_article_that_is_absent_is_said_once_on_stderr_and_validate_still_passes(tmp_path, where):
     article = tmp_path if where == "directory" else tmp_path / "no-such-article.txt"
-    if where == "environment":
-        done = validate(env={"DASUHE_ARTICLE": str(article)})
-    else:
-        done = validate("--article", str(article))
+    done = validate(env={"DASUHE_ARTICLE": str(article)})
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [f"provenance not checked: article not found at {article}"]
     lines = done.stdout.splitlines()
@@ -147,9 +155,17 @@ def test_missing_article_is_said_once_on_stderr_and_validate_still_passes(tmp_pa
     assert lines[-1] == "ok"
 
 
+@pytest.mark.parametrize("where", ["missing", "directory", "device"])
+def test_an_article_named_on_the_command_line_must_be_a_file(tmp_path, where):
+    article = {"missing": tmp_path / "artcle.txt", "directory": tmp_path, "device": Path("/dev/zero")}[where]
+    rule = "not found" if where == "missing" else "not a regular file (the article's UTF-8 text)"
+    done = validate("--article", str(article))
+    assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [f"error: --article {article}: {rule}"])
+
+
 def test_require_article_makes_a_missing_article_an_error(tmp_path, article_paragraphs):
     missing = tmp_path / "article.txt"
-    done = validate("--article", str(missing), "--require-article")
+    done = validate("--require-article", env={"DASUHE_ARTICLE": str(missing)})
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.splitlines() == [f"error: provenance not checked: article not found at {missing} (--require-article)"]
     present = validate("--require-article")
@@ -184,3 +200,27 @@ def test_stdout_closed_early_is_quiet():
     process.stdout.close()  # the reader is gone before the first line (like `| head -0`): EPIPE
     assert process.wait(timeout=60) == 0
     assert process.stderr.read() == ""
+
+
+# --- closed standard streams (`>&-`, `2>&-`: Python sets sys.stdout / sys.stderr to None) ------------
+def _with_closed(fd: int, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``python -m analysis ARGS`` with descriptor *fd* (1 or 2) closed, as the shell's ``>&-``."""
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE if fd == 2 else None, stderr=subprocess.PIPE if fd == 1 else None,
+                          text=True, timeout=120, preexec_fn=lambda: os.close(fd),
+                          )
+
+
+@pytest.mark.parametrize("args", [["validate"], ["scenario", "--json"], ["--help"], ["scenario", "--set", "foo=1"],
+                                  ["tables", "--out", "{tmp}/t"]], ids=["validate", "scenario", "help", "bad-set", "tables"])
+def test_a_closed_stdout_is_refused_in_one_line_before_any_work(args, tmp_path):
+    done = _with_closed(1, *[a.format(tmp=tmp_path) for a in args])
+    assert (done.returncode, done.stderr.splitlines()) == (2, [
+        "error: standard output is closed: the command would show nothing (send it to /dev/null to discard it)"])
+    assert not (tmp_path / "t").exists()  # tables wrote nothing
+
+
+def test_a_closed_stderr_keeps_the_exit_status():
+    assert _with_closed(2, "validate").returncode == 0
+    bad = _with_closed(2, "scenario", "--set", "foo=1")
+    assert (bad.returncode, bad.stdout) == (2, "")  # the error line has nowhere to go; the status says it

@@ -64,8 +64,14 @@ def _moments(out: Path) -> dict[str, Moment]:
     }
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
-@pytest.mark.parametrize("moment", ["imports", "validating", "set_started", "set_half", "set_last"])
+STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
+
+
+@pytest.mark.parametrize("signum, moment", [(s, m) for s in STOPS for m in
+                                            ("imports", "validating", "set_started", "set_half", "set_last")]
+                         + [(signal.SIGHUP, "set_half")],  # the terminal closed: a stop as SIGTERM, status 129
+                         ids=[f"{m}-{signal.Signals(s).name}" for s in STOPS for m in
+                              ("imports", "validating", "set_started", "set_half", "set_last")] + ["set_half-SIGHUP"])
 def test_tables_stopped_at_any_moment_leaves_a_whole_set(tmp_path, sets, signum, moment):
     old, old_hashes, env, new_hashes = sets
     out = tmp_path / "tables"

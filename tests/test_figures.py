@@ -534,6 +534,15 @@ def test_contact_sheet_from_the_command_line(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == [f"error: --contact-sheet {tmp_path / 'sheet.png'}: must be a .pdf file"]
     assert not (tmp_path / "sheet.png").exists()
+    from analysis import paths
+
+    for given, rule in [(str(paths.DATA_DIR / "sheet.pdf"), f"is inside the data package ({paths.DATA_DIR}); choose a "
+                                                           "file outside it"),
+                        (f"{tmp_path}/x.pdf/", "names a folder (it ends with /); give a file name"),
+                        (str(tmp_path), "is a folder, not a file")]:
+        bad = _run("--contact-sheet", given, "--only", "governance")
+        assert (bad.returncode, bad.stderr.splitlines()) == (2, [f"error: --contact-sheet {given}: {rule}"])
+    assert not (paths.DATA_DIR / "sheet.pdf").exists() and not (tmp_path / "x.pdf").exists()
 
 
 @pytest.mark.slow

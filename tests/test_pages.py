@@ -125,6 +125,21 @@ def test_execute_runs_in_the_given_folder_and_a_failing_cell_is_one_line(tmp_pat
 
 
 @pytest.mark.slow
+def test_a_dying_kernel_and_a_cell_that_runs_too_long_are_one_line_each(tmp_path):
+    from analysis import paths
+
+    with pytest.raises(AnalysisError) as info:
+        pages.execute(_page(new_code_cell("import os, sys\nsys.stderr.write('last words\\n')\nsys.stderr.flush()\n"
+                                          "os.write(2, b'from the process\\n')\nos._exit(1)")), tmp_path, "notebooks/d.ipynb")
+    log = paths.SITE_CACHE_DIR / "kernels" / "notebooks_d.ipynb.log"
+    assert str(info.value) == f"notebooks/d.ipynb: its kernel died; its log is {log}"
+    assert "from the process" in log.read_text(encoding="utf-8")  # the kernel's own stderr, not the terminal's
+    with pytest.raises(AnalysisError) as info:
+        pages.execute(_page(new_code_cell("import time\ntime.sleep(30)")), tmp_path, "t.ipynb", timeout=2)
+    assert str(info.value) == "t.ipynb: a cell ran longer than 2 s"
+
+
+@pytest.mark.slow
 def test_papermill_with_an_unknown_parameter_stops_a_real_page(tmp_path):
     """A page run by papermill with a misspelt parameter stops in one line instead of running the defaults."""
     out = tmp_path / "out.ipynb"

@@ -33,7 +33,7 @@ from analysis.figures.common import (
 )
 from analysis.figures.render import iter_rendered, raise_if_stopped
 from analysis.io import (  # frame_to_csv: the plotted frames' CSV text
-    atomic_directory, check_output_dir, frame_to_csv, write_bytes, write_text,
+    atomic_directory, check_output_dir, check_output_file, frame_to_csv, write_bytes, write_text,
 )
 
 DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
@@ -182,7 +182,7 @@ def configure_figures(parser) -> None:
                              "<id>/<id>_caption_<lang>.txt and the manifest hold its text")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default figures/), replaced as a whole set (files of earlier runs kept)")
-    parser.add_argument("--contact-sheet", type=Path, default=None, metavar="PATH.pdf",
+    parser.add_argument("--contact-sheet", default=None, metavar="PATH.pdf",  # a string: Path drops a final /
                         help="instead of exporting files, write one PDF with every figure (of --only) at the "
                              "--size, --lang and --chrome given, one labelled page each, for review")
     parser.add_argument("-j", "--jobs", type=int, default=DEFAULT_JOBS,
@@ -197,12 +197,13 @@ def run_figures(args) -> int:
     if args.contact_sheet is not None:
         from analysis.figures.contact import write_contact_sheet
 
-        if args.contact_sheet.suffix.lower() != ".pdf":
+        check_output_file(args.contact_sheet, "--contact-sheet")
+        if Path(args.contact_sheet).suffix.lower() != ".pdf":
             raise ParameterError(f"--contact-sheet {args.contact_sheet}: must be a .pdf file")
         from analysis.validation import validate_all
 
         validate_all()  # the whole data package, before anything is drawn
-        target = write_contact_sheet(args.contact_sheet, ids, sizes, langs, args.chrome, jobs=args.jobs)
+        target = write_contact_sheet(Path(args.contact_sheet), ids, sizes, langs, args.chrome, jobs=args.jobs)
         print(f"wrote {target}: {len(ids) * len(sizes) * len(langs)} pages ({len(ids)} figures × {len(langs)} "
               f"languages × {len(sizes)} sizes, chrome {args.chrome})")
         return 0
