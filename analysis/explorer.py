@@ -359,7 +359,8 @@ def explorer_config(lang: str = "en", data_dir: Path | str | None = None, compac
     ('assumption', 'fact' or 'recipients'), presets {preset: value}, low, high, range_label,
     range_text, rule, source {id, title}, confidence, slider), ``facts`` (segments, households,
     persons, village_share, households_out_of_poverty: value, unit, fact_id, label, text),
-    ``hidden_inputs`` (inputs the compact page leaves at their preset), ``kg_per_jin``,
+    ``hidden_inputs`` (inputs the compact page leaves at their preset), ``kg_per_jin``, ``wan``
+    (threshold and {unit: word} of the amounts counted in 万: Chinese only),
     ``outputs`` {key: {label, unit, unit_label}}, ``groups`` [[group, [keys]]],
     ``inline_outputs``, ``map`` (price and yield ranges and the margin of the break-even map; None
     when compact), ``scenario`` (what ``scenario --json`` holds: ``outputs`` = model.SEASON_OUTPUTS,
@@ -385,6 +386,8 @@ def explorer_config(lang: str = "en", data_dir: Path | str | None = None, compac
         "hidden_inputs": [by_name[name] for name in INPUTS if name not in shown],
         "facts": facts,
         "kg_per_jin": model.KG_PER_JIN,
+        # amounts the Chinese page counts in 万 (report.format_quantity: 201.6万元), from this size up
+        "wan": {"threshold": report.TEN_THOUSAND, "units": dict(report.WAN_UNITS_ZH) if lang == "zh" else {}},
         "outputs": outputs,
         "groups": [[g, keys] for g, keys in groups if keys],
         "inline_outputs": list(INLINE_OUTPUTS),

@@ -119,7 +119,7 @@ _SINGULAR_EN = {
 _MINUS = "\u2212"
 TEN_THOUSAND = 10_000  # 万: Chinese amounts of money of five digits or more read in 万元
 # Units Chinese counts in 万 from TEN_THOUSAND up, as the article does (投资500余万元, 菌段200万段).
-_WAN_UNITS_ZH = {"yuan": "万元", "segments": "万段"}
+WAN_UNITS_ZH = {"yuan": "万元", "segments": "万段"}
 
 
 def _check_lang(lang: str) -> None:
@@ -234,8 +234,8 @@ def format_quantity(
     if unit == "rate_per_year":
         rate = format_share(value, decimals)
         return f"{prefix}每年{rate}" if lang == "zh" else f"{prefix}{rate} per year"
-    if lang == "zh" and unit in _WAN_UNITS_ZH and abs(float(value)) >= TEN_THOUSAND:
-        return f"{prefix}{format_wan(value, decimals)}{_WAN_UNITS_ZH[unit]}"
+    if lang == "zh" and unit in WAN_UNITS_ZH and abs(float(value)) >= TEN_THOUSAND:
+        return f"{prefix}{format_wan(value, decimals)}{WAN_UNITS_ZH[unit]}"
     number = format_number(value, decimals)
     word = format_unit(unit, lang, value)
     if lang == "zh" or not word:

@@ -618,6 +618,12 @@ def test_chinese_and_compact_pages(open_page):
     assert_outputs_equal(zh.outputs(), expected_season("low", values), "zh")
     zh.set("village_share", "2")
     assert zh.message("village_share") == "十个村的利润分成：必须介于0和1之间"
+    _apply(zh, "base", {}, None, "input")
+    shown = {key: zh.page.text_content(f'[data-explorer] dd[data-output="{key}"]').strip()
+             for key in ("revenue_yuan", "profit_yuan", "per_recipient_household_yuan")}
+    # in 万元 from 10,000 yuan up, as the prose writes them: revenue 800,000 × 0.045 × 56 = 2,016,000 =
+    # 201.6万元; profit 2,016,000 − 800,000 × 2.0 = 416,000 = 41.6万元; a household's 960 yuan stays in 元
+    assert shown == {"revenue_yuan": "201.6万元", "profit_yuan": "41.6万元", "per_recipient_household_yuan": "960元"}
     compact_config = explorer.explorer_config("en", compact=True)
     compact = open_page("en-compact.html")
     fields = compact.page.eval_on_selector_all("[data-explorer] [data-param]", "els => els.map(e => e.dataset.param)")

@@ -59,6 +59,12 @@
     if (/^[0.,]*$/.test(text)) return text;
     return (value < 0 ? MINUS : "") + text;
   }
+  // a number counted in 万 (analysis.report.format_wan): four significant digits, at most two decimals
+  function formatWan(value, tenThousand) {
+    var wan = value / tenThousand, size = Math.abs(wan);
+    return formatNumber(wan, size === 0 ? 0 : Math.min(2, Math.max(0, 3 - Math.floor(Math.log10(size)))))
+      .replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  }
   function formatShare(value) {
     var percent = value * 100;
     return formatNumber(percent, Math.abs(percent - Math.round(percent)) < 1e-9 ? 0 : 1) + "%";
@@ -119,6 +125,8 @@
     function quantity(value, unitLabel, unit) {
       if (!isFinite(value)) return w.not_defined;
       if (unit === "share") return formatShare(value);
+      var wan = cfg.wan.units[unit];
+      if (wan && Math.abs(value) >= cfg.wan.threshold) return formatWan(value, cfg.wan.threshold) + wan;
       var number = formatNumber(value);
       return unitLabel ? number + (zh ? "" : " ") + unitLabel : number;
     }
