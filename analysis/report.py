@@ -1141,9 +1141,13 @@ def assumptions_markdown(assumptions, sources, lang: str = "en") -> str:
 # --- the figure gallery ---------------------------------------------------------------------------
 _GALLERY_WORDS = {
     "en": {"lang_names": {"en": "English", "zh": "Chinese"}, "downloads": "Downloads", "data": "data (CSV)", "facts": "Facts used", "assumptions": "Assumptions",
-           "none": "none", "colon": ": ", "stop": ".", "no_image": "(not exported in this language yet: run `python -m analysis figures --lang {lang}`)"},
-    "zh": {"lang_names": {"en": "英文", "zh": "中文"}, "downloads": "下载", "data": "数据(CSV)", "facts": "所用事实", "assumptions": "所用假设",
-           "none": "无", "colon": "：", "stop": "。", "no_image": "（尚未导出该语言版本：运行 `python -m analysis figures --lang {lang}`）"},
+           "none": "none", "colon": ": ", "stop": ".", "list": "; ", "join": ", ", "space": " ",
+           "sizes": {"web": "web", "single-column": "single column", "double-column": "double column", "slide": "slide"},
+           "no_image": "(not exported in this language yet: run `python -m analysis figures --lang {lang}`)"},
+    "zh": {"lang_names": {"en": "英文", "zh": "中文"}, "downloads": "下载", "data": "数据（CSV）", "facts": "所用事实", "assumptions": "所用假设",
+           "none": "无", "colon": "：", "stop": "。", "list": "；", "join": "、", "space": "",
+           "sizes": {"web": "网页版", "single-column": "单栏", "double-column": "双栏", "slide": "幻灯片"},
+           "no_image": "（尚未导出该语言版本：运行 `python -m analysis figures --lang {lang}`）"},
 }
 
 
@@ -1170,7 +1174,8 @@ def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> s
 
     Links are ``<prefix>figures/<file>`` as listed in the manifest (layout ``<id>/<id>_<lang>_<size>.<ext>``).
     The image shown is the ``web`` SVG in *lang* (vector, with its own font subset, so the page
-    stays light), else a PNG; downloads list every language and size that was exported.
+    stays light), else a PNG; downloads list every language and size that was exported, the
+    page's language first, in the page's words (网页版, 单栏 ...).
     """
     _check_lang(lang)
     words = _GALLERY_WORDS[lang]
@@ -1197,18 +1202,21 @@ def gallery_markdown(manifest: dict, lang: str = "en", prefix: str = "../") -> s
             lines.append(words["no_image"].format(lang=lang))
         lines += ["", entry[f"caption_{lang}"], ""]
         links = []
-        for file_lang in LANGS:
+        for file_lang in (lang, *(other for other in LANGS if other != lang)):  # the page's language first
             for size in manifest.get("sizes", []):
                 files = exported(file_lang, size)
                 if files:
                     formats = " · ".join(f"[{f.rsplit('.', 1)[1].upper()}]({prefix}figures/{f})" for f in files)
-                    links.append(f"{words['lang_names'][file_lang]} {size}{colon}{formats}")
+                    size_word = words["sizes"].get(size, size)
+                    links.append(f"{words['lang_names'][file_lang]}{words['space']}{size_word}{colon}{formats}")
         links.append(f"[{words['data']}]({prefix}figures/{entry['data_csv']})")
-        lines.append(f"{words['downloads']}{colon}" + "; ".join(links))
+        lines.append(f"{words['downloads']}{colon}" + words["list"].join(links))
+        join = words["join"]
         lines += [
             "",
-            f"{words['facts']}{colon}" + (", ".join(f"`{f}`" for f in entry["facts"]) or words["none"]) + f"{stop} "
-            f"{words['assumptions']}{colon}" + (", ".join(f"`{a}`" for a in entry["assumptions"]) or words["none"])
+            f"{words['facts']}{colon}" + (join.join(f"`{f}`" for f in entry["facts"]) or words["none"])
+            + stop + words["space"]
+            + f"{words['assumptions']}{colon}" + (join.join(f"`{a}`" for a in entry["assumptions"]) or words["none"])
             + stop,
             "",
         ]

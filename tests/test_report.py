@@ -260,9 +260,10 @@ def test_gallery_markdown_english():
 def test_gallery_markdown_chinese_without_png():
     lines = report.gallery_markdown(MANIFEST, "zh", "").splitlines()
     assert lines[2] == "（尚未导出该语言版本：运行 `python -m analysis figures --lang zh`）"
-    assert lines[6] == ("下载：英文 web：[PNG](figures/tornado/tornado_en_web.png) · [SVG](figures/tornado/tornado_en_web.svg); "
-                        "中文 slide：[PDF](figures/tornado/tornado_zh_slide.pdf); [数据(CSV)](figures/tornado/tornado.csv)")
-    assert lines[8] == "所用事实：`poor_persons_registered`。 所用假设：无。"
+    # the page's language first, sizes and punctuation in Chinese
+    assert lines[6] == ("下载：中文幻灯片：[PDF](figures/tornado/tornado_zh_slide.pdf)；英文网页版：[PNG](figures/tornado/tornado_en_web.png) · "
+                        "[SVG](figures/tornado/tornado_en_web.svg)；[数据（CSV）](figures/tornado/tornado.csv)")
+    assert lines[8] == "所用事实：`poor_persons_registered`。所用假设：无。"
 
 
 def test_read_manifest_missing_names_the_file(tmp_path):
