@@ -51,6 +51,7 @@ EXPLORER_CSS = SITE_ASSETS_DIR / "explorer.css"
 # @font-face rules, next to site.css; the table pages of tables/ link the rules too.
 SITE_WEB_FONTS_DIR = Path("analysis/site_assets/fonts")
 SITE_WEB_FONTS_CSS = SITE_WEB_FONTS_DIR / "fonts.css"
+SITE_FAVICON = Path("analysis/site_assets/favicon.svg")  # website.favicon of _quarto.yml, copied by Quarto
 REQUIREMENTS = ROOT / "requirements.txt"
 PYPROJECT = ROOT / "pyproject.toml"
 

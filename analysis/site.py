@@ -45,6 +45,7 @@ from analysis.io import write_text
 
 EDITIONS = ("en", "zh")  # language codes; the first one is at the site root, every other under <code>/
 SWITCH_TEXT = {"en": "English version", "zh": "中文版"}  # the link to a page in another edition, in its language
+PDF_TEXT = {"en": "PDF", "zh": "PDF 版"}  # the link to a page's own PDF, in the page's language
 STAMP_VERSION = "1"  # bump when the build's steps change what they produce
 VALIDATED_STAMP = "validated.json"
 OUTPUTS_STAMP = "outputs.json"
@@ -258,11 +259,13 @@ def edition_parameters(lang: str, page: Page, nb) -> dict:
 
 
 def front_matter(page: Page, lang: str) -> dict:
-    """What the build puts in a page's front matter for an edition: a link to the same page in each
-    other edition (Quarto's ``other-links``, listed under the page's table of contents)."""
+    """What the build puts in a page's front matter for an edition (Quarto's ``other-links``, listed
+    under the page's table of contents): the page's PDF, then a link to the same page in each other
+    edition."""
     depth = len(Path(page.source).parts) - 1 + (0 if lang == EDITIONS[0] else 1)  # folders below the site root
-    links = [{"text": SWITCH_TEXT[other], "href": "../" * depth + edition_root(other) + page.html_path,
-              "icon": "translate"} for other in EDITIONS if other != lang]
+    links = [{"text": PDF_TEXT[lang], "href": Path(page.pdf_path).name, "icon": "file-pdf"}]
+    links += [{"text": SWITCH_TEXT[other], "href": "../" * depth + edition_root(other) + page.html_path,
+               "icon": "translate"} for other in EDITIONS if other != lang]
     return {"other-links": links}
 
 

@@ -303,8 +303,10 @@ def html_page(fragment: str, title: str, lang: str = "en") -> str:
     stack = ", ".join(f"'{WEB_FAMILY_PREFIX}{family}'" for family in families)
     # the site's web fonts, one level up from tables/ (the site ships no font to rely on the reader's)
     css = html.escape(f"../{paths.SITE_WEB_FONTS_CSS.as_posix()}")
+    icon = html.escape(f"../{paths.SITE_FAVICON.as_posix()}")  # else the browser asks for /favicon.ico
     return (f'<!DOCTYPE html>\n<html lang="{tag}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{html.escape(title)}</title>\n"
+            f'<link rel="icon" href="{icon}">\n'
             f'<link rel="stylesheet" href="{css}">\n'
             f"<style>body, body table {{ font-family: {stack}, system-ui, sans-serif !important; }}</style>\n"
             f"</head>\n<body>\n{fragment.strip()}\n</body>\n</html>\n")

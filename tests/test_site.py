@@ -57,6 +57,11 @@ def _nav_hrefs(items) -> list[str]:
     return hrefs
 
 
+def test_the_table_pages_icon_is_the_sites_favicon(quarto_config):
+    assert quarto_config["website"]["favicon"] == paths.SITE_FAVICON.as_posix()
+    assert (paths.ROOT / paths.SITE_FAVICON).is_file()
+
+
 def test_every_file_quarto_yml_names_exists(quarto_config):
     html, typst = quarto_config["format"]["html"], quarto_config["format"]["typst"]
     named = list(quarto_config["project"]["render"]) + [quarto_config["bibliography"], html["css"],
@@ -68,6 +73,18 @@ def test_every_file_quarto_yml_names_exists(quarto_config):
     assert [name for name in named if not (paths.ROOT / name).is_file()] == []
     assert [Path(name).name for name in named if name.endswith(".typ")] == [
         "typst-header.typ", "typst-fonts-en.typ", "typst-fonts-zh.typ"]
+
+
+def test_each_page_links_its_pdf_and_its_counterpart_in_the_other_edition():
+    pages = {page.source: page for page in site.read_pages()}
+    governance, index = pages["notebooks/02-governance.ipynb"], pages["index.ipynb"]
+    assert site.front_matter(governance, "en") == {"other-links": [
+        {"text": "PDF", "href": "02-governance.pdf", "icon": "file-pdf"},
+        # notebooks/ is one folder below the root; the Chinese edition is under zh/
+        {"text": "中文版", "href": "../zh/notebooks/02-governance.html", "icon": "translate"}]}
+    assert site.front_matter(index, "zh") == {"other-links": [
+        {"text": "PDF 版", "href": "index.pdf", "icon": "file-pdf"},
+        {"text": "English version", "href": "../index.html", "icon": "translate"}]}  # zh/ is one folder down
 
 
 def test_quarto_resources_are_project_rooted_and_exist(quarto_config):

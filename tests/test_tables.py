@@ -98,6 +98,7 @@ def test_table_pages_declare_their_language_and_use_the_sites_web_fonts(tmp_path
     assert '<html lang="zh-CN">' in written["facts_zh.html"] and '<html lang="en">' in written["facts.html"]
     # tables/ sits at an edition's root: the fonts' rules are one level up, where the site build puts them
     assert '<link rel="stylesheet" href="../analysis/site_assets/fonts/fonts.css">' in written["facts_zh.html"]
+    assert '<link rel="icon" href="../analysis/site_assets/favicon.svg">' in written["facts.html"]  # no /favicon.ico
     assert "font-family: 'Dasuhe Noto Sans SC', 'Dasuhe Noto Sans'," in written["facts_zh.html"]
     assert "font-family: 'Dasuhe Noto Sans', 'Dasuhe Noto Sans SC'," in written["facts.html"]
 
