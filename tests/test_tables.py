@@ -82,6 +82,7 @@ def test_chinese_facts_table_reads_values_in_chinese_conventions():
 def test_chinese_assumptions_table_names_units_categories_and_authors_in_chinese():
     html = tables.assumptions_table("zh").as_raw_html()
     assert ">元/千克<" in html  # price_yuan_per_kg
+    assert ">比例<" in html and ">年比率<" in html and ">share<" not in html  # subsidy_fraction, poverty_line_growth_rate
     assert ">三角分布<" in html and ">判断（无公开来源）<" in html and ">否<" in html
     assert "本项目作者，无公开来源时项目作者的判断" in html  # authors_judgement: author_zh, title_zh
     assert "Project authors" not in html and "Assumption" not in html
