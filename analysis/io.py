@@ -18,6 +18,7 @@ import ctypes
 import errno
 import glob
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -86,8 +87,26 @@ def frame_to_csv(frame) -> str:
 
 OUTPUT_MARKER = ".dasuhe-output"  # in every folder atomic_directory wrote
 _MARKER_TEXT = "Written by `python -m analysis`; replaced as a whole on every run.\n"
-# The project's own output folders: replaceable even if written before the marker existed.
-_KNOWN_OUTPUT_DIRS = (paths.TABLES_DIR, paths.FIGURES_DIR, paths.SITE_DIR)
+_MARKER_KIND = re.compile(r"^Written by `python -m analysis (\w+)`")
+# The project's own output folders, by the command that writes them: replaceable even if written
+# before the marker existed, and never another command's output.
+_KNOWN_OUTPUT_DIRS = {paths.TABLES_DIR: "tables", paths.FIGURES_DIR: "figures", paths.SITE_DIR: "site"}
+
+
+def _marker_text(kind: str | None) -> str:
+    """The marker's text: it names the command that wrote the folder (*kind*), when one is given."""
+    if kind is None:
+        return _MARKER_TEXT
+    return f"Written by `python -m analysis {kind}`; replaced as a whole on every run.\n"
+
+
+def _owner(folder: Path) -> str | None:
+    """The command whose output *folder* holds, as its marker says; None without a marker or a name."""
+    try:
+        found = _MARKER_KIND.match((folder / OUTPUT_MARKER).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    return found.group(1) if found else None
 _TMP_TAG, _OLD_TAG = "tmp", "old"  # temporary siblings: .<name>.tmp-<pid>-<random>, .<name>.old-<pid>-<random>
 
 
@@ -99,8 +118,10 @@ def _is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _location_problem(target: Path, data_dir: Path | None) -> str | None:
-    """The rule a (resolved) output folder breaks wherever it is, or None. Nothing is written."""
+def _location_problem(target: Path, data_dir: Path | None, kind: str | None = None) -> str | None:
+    """The rule a (resolved) output folder breaks wherever it is, or None. Nothing is written.
+    *kind* is the command writing it (``tables``, ``figures``, ``site``): another command's output
+    folder, or a folder inside one, is refused."""
     data = _resolved(data_dir if data_dir is not None else paths.DATA_DIR)
     root = _resolved(paths.ROOT)
     if target.exists() and not target.is_dir():
@@ -111,6 +132,21 @@ def _location_problem(target: Path, data_dir: Path | None) -> str | None:
         return f"holds the project ({root}) and would be replaced as a whole; choose a folder of its own"
     if _is_within(data, target):
         return f"holds the data package ({data}) and would be replaced as a whole; choose a folder of its own"
+    if _is_within(target, root / ".git"):
+        return f"is inside the git repository ({root / '.git'}); choose a folder outside it"
+    if kind is None:
+        return None
+    for known, known_kind in _KNOWN_OUTPUT_DIRS.items():
+        known = _resolved(known)
+        if target == known and known_kind != kind:
+            return f"is the output folder of `python -m analysis {known_kind}`; choose another folder"
+        if target != known and _is_within(target, known):
+            return (f"is inside the output folder of `python -m analysis {known_kind}` ({known}), which is replaced "
+                    "as a whole; choose a folder outside it")
+    owner = _owner(target)
+    if owner is not None and owner != kind:
+        return (f"holds the output of `python -m analysis {owner}` (its {OUTPUT_MARKER} says so); "
+                "choose another folder")
     return None
 
 
@@ -118,7 +154,7 @@ def _is_ours(folder: Path) -> bool:
     """True for a missing or empty folder, one with the marker, or one of the project's output folders."""
     if not folder.is_dir() or (folder / OUTPUT_MARKER).is_file():
         return True
-    if any(folder == _resolved(known) for known in _KNOWN_OUTPUT_DIRS):
+    if any(folder == _resolved(known) for known in _KNOWN_OUTPUT_DIRS):  # (its kind: _location_problem)
         return True
     return next(folder.iterdir(), None) is None
 
@@ -142,7 +178,8 @@ def _probe_writable(folder: Path) -> str | None:
     return None
 
 
-def check_output_dir(path: Path | str, option: str = "--out", *, data_dir: Path | str | None = None) -> Path:
+def check_output_dir(path: Path | str, option: str = "--out", *, data_dir: Path | str | None = None,
+                     kind: str | None = None) -> Path:
     """Check an output folder before anything is computed; return it resolved (symbolic links followed).
 
     Raises :class:`~analysis.errors.OutputError` with one line ``<option> <path>: <rule>``:
@@ -164,7 +201,7 @@ def check_output_dir(path: Path | str, option: str = "--out", *, data_dir: Path 
         target = _resolved(path)
     except (OSError, ValueError) as exc:
         raise OutputError(f"{label}: not a usable path ({exc})") from None
-    problem = _location_problem(target, Path(data_dir) if data_dir is not None else None)
+    problem = _location_problem(target, Path(data_dir) if data_dir is not None else None, kind)
     if problem is None and not _is_ours(target):
         problem = (f"is a folder this project did not write (no {OUTPUT_MARKER} in it) and would be replaced "
                    "as a whole; choose a new or empty folder")
@@ -280,7 +317,7 @@ def _is_write_failure(exc: OSError, tmp: Path) -> bool:
 
 @contextmanager
 def atomic_directory(target: Path | str, *, option: str | None = None, copy_existing: bool = False,
-                     data_dir: Path | str | None = None) -> Iterator[Path]:
+                     data_dir: Path | str | None = None, kind: str | None = None) -> Iterator[Path]:
     """Yield a new temporary folder beside *target*; on success it replaces *target* as a whole.
 
     Write every file of the set into the yielded folder. When the block ends normally the marker
@@ -292,6 +329,8 @@ def atomic_directory(target: Path | str, *, option: str | None = None, copy_exis
     removed the next time, and an old set a kill left outside is put back.
 
     *copy_existing*: start from a copy of the current set (for commands that update part of it).
+    *kind*: the command writing the set (``tables``, ``figures``, ``site``), recorded in the marker;
+    a folder holding another command's output is refused.
     *option* (e.g. ``"--out"``) names the option in errors: a write that fails for lack of space or
     permission raises :class:`~analysis.errors.OutputError` ``<option> <target>: cannot write: <reason>``.
     Refuses (OutputError) a *target* that is a file, holds the project or the data package, or lies
@@ -299,7 +338,7 @@ def atomic_directory(target: Path | str, *, option: str | None = None, copy_exis
     """
     label = f"{option} {target}" if option else str(target)
     final = _resolved(target)
-    problem = _location_problem(final, Path(data_dir) if data_dir is not None else None)
+    problem = _location_problem(final, Path(data_dir) if data_dir is not None else None, kind)
     if problem:
         raise OutputError(f"{label}: {problem}")
     tmp = None
@@ -316,7 +355,7 @@ def atomic_directory(target: Path | str, *, option: str | None = None, copy_exis
         if copy_existing and final.is_dir():
             shutil.copytree(final, tmp, symlinks=True, dirs_exist_ok=True)
         yield tmp
-        (tmp / OUTPUT_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        (tmp / OUTPUT_MARKER).write_text(_marker_text(kind), encoding="utf-8")
         os.chmod(tmp, 0o755)
         _swap_into_place(tmp, final)
     except OSError as exc:

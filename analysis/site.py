@@ -511,7 +511,7 @@ def build_site(*, jobs: int | None = None, use_cache: bool = True, out_dir: Path
         warnings += [f"{lang}: {line}" for line in lines]
     from analysis.io import atomic_directory
 
-    with atomic_directory(out_dir, option="--out") as build_dir:  # the old site stays whole until the swap
+    with atomic_directory(out_dir, option="--out", kind="site") as build_dir:  # the old site stays whole until the swap
         for lang, stage in stages.items():
             rendered = stage / "_site"
             for page in pages_:
@@ -570,6 +570,10 @@ def run_site(args: argparse.Namespace) -> int:
         for lang in BIB_FILES:
             print(f"site: wrote {write_references_bib(lang=lang).relative_to(paths.ROOT)}")
         return 0
+    if args.out is not None:  # checked before a minute of work, not at the swap
+        from analysis.io import check_output_dir
+
+        check_output_dir(args.out, "--out", kind="site")
     if args.no_cache:
         for stamp in (VALIDATED_STAMP, OUTPUTS_STAMP):
             (paths.SITE_CACHE_DIR / stamp).unlink(missing_ok=True)

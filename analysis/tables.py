@@ -64,6 +64,7 @@ TABLE_WORDS = {
 
 
 
+KIND = "tables"  # the command writing the output folder, as its marker records it (analysis.io)
 # --- facts ------------------------------------------------------------------------
 def _values_as_stated(facts: pd.DataFrame, lang: str = "en") -> pd.Series:
     """Each fact's value with its qualifier and unit in *lang* (text, dates and years as written)."""
@@ -331,10 +332,10 @@ def write_tables(out_dir: Path | str | None = None, *, option: str = "--out") ->
     from analysis.validation import validate_all
 
     out = Path(out_dir) if out_dir is not None else paths.TABLES_DIR
-    check_output_dir(out, option)
+    check_output_dir(out, option, kind=KIND)
     validate_all()
     names = []
-    with atomic_directory(out, option=option) as folder:
+    with atomic_directory(out, option=option, kind=KIND) as folder:
         for name, (make_frame, make_table) in TABLES.items():
             frame = make_frame()
             write_text(folder / f"{name}.csv", frame_to_csv(frame))

@@ -65,6 +65,20 @@ def test_out_a_folder_of_someone_else_is_left_alone(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.tex"]
 
 
+def test_out_holding_another_commands_output_is_refused(tmp_path):
+    figures_out = tmp_path / "figs"
+    made = subprocess.run([sys.executable, "-m", "analysis", "figures", "--out", str(figures_out), "--only", "tornado",
+                           "--size", "web", "--lang", "en", "--format", "png"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    before = sorted(p.name for p in figures_out.rglob("*"))
+    done = tables("--out", str(figures_out))
+    assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [
+        f"error: --out {figures_out}: holds the output of `python -m analysis figures` (its .dasuhe-output says so); "
+        "choose another folder"])
+    assert sorted(p.name for p in figures_out.rglob("*")) == before
+
+
 def test_out_read_only(tmp_path):
     mount = tmp_path / "ro"
     if private_mounts():

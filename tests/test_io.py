@@ -185,6 +185,32 @@ def test_check_output_dir_refuses_each_bad_location_in_one_line(tmp_path):
     assert (foreign / "thesis.tex").read_text(encoding="utf-8") == "mine\n"
 
 
+def test_an_output_folder_records_its_command_and_refuses_another(tmp_path):
+    from analysis import paths
+
+    target = tmp_path / "out"
+    with io.atomic_directory(target, kind="tables") as tmp:
+        (tmp / "facts.csv").write_text("a\n", encoding="utf-8")
+    assert (target / io.OUTPUT_MARKER).read_text(encoding="utf-8") == (
+        "Written by `python -m analysis tables`; replaced as a whole on every run.\n")
+    assert io.check_output_dir(target, "--out", kind="tables") == target.resolve()
+    with pytest.raises(OutputError) as info:
+        io.check_output_dir(target, "--out", kind="figures")
+    assert str(info.value) == (f"--out {target}: holds the output of `python -m analysis tables` (its "
+                               f"{io.OUTPUT_MARKER} says so); choose another folder")
+    with pytest.raises(OutputError) as info:  # the project's own folders, by name, even without a marker
+        io.check_output_dir(paths.TABLES_DIR, "--out", kind="figures")
+    assert str(info.value) == f"--out {paths.TABLES_DIR}: is the output folder of `python -m analysis tables`; choose another folder"
+    for inside, rule in [(paths.FIGURES_DIR / "sub", f"is inside the output folder of `python -m analysis figures` "
+                                                     f"({paths.FIGURES_DIR}), which is replaced as a whole; choose a "
+                                                     "folder outside it"),
+                         (paths.ROOT / ".git" / "x", f"is inside the git repository ({paths.ROOT / '.git'}); choose a "
+                                                     "folder outside it")]:
+        with pytest.raises(OutputError) as info:
+            io.check_output_dir(inside, "--out", kind="tables")
+        assert str(info.value) == f"--out {inside}: {rule}"
+
+
 def test_check_output_dir_protects_the_data_package_it_is_told(tmp_path):
     other_data = tmp_path / "mydata"
     other_data.mkdir()

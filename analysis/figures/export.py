@@ -36,6 +36,7 @@ from analysis.io import (  # frame_to_csv: the plotted frames' CSV text
     atomic_directory, check_output_dir, check_output_file, frame_to_csv, write_bytes, write_text,
 )
 
+KIND = "figures"  # the command writing the output folder, as its marker records it (analysis.io)
 DEFAULT_JOBS = os.cpu_count() or 1  # render processes of the command line (output is the same for any count)
 
 
@@ -138,7 +139,7 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
 
     ids, formats, sizes, langs = check_export_arguments(ids, formats, sizes, langs, chrome)
     out = Path(out_dir) if out_dir is not None else paths.FIGURES_DIR
-    check_output_dir(out, option)
+    check_output_dir(out, option, kind=KIND)
     validate_all()
     for figure_id in FIGURES:  # every figure: the manifest describes them all
         raise_if_stopped()  # between steps, a stop whose exception got lost (see raise_if_stopped)
@@ -150,7 +151,7 @@ def export_figures(ids=None, formats=None, sizes=None, langs=None, out_dir: Path
         names.append(name)
 
     work = [(figure_id, lang, size, tuple(formats), chrome) for figure_id in ids for lang in langs for size in sizes]
-    with atomic_directory(out, option=option, copy_existing=True) as folder:
+    with atomic_directory(out, option=option, copy_existing=True, kind=KIND) as folder:
         for figure_id in ids:
             df = prepared(figure_id)
             write(folder, data_filename(figure_id), frame_to_csv(df))
