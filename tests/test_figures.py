@@ -144,6 +144,23 @@ def _tick_labels(ax, axis="y"):
     return [t.get_text() for t in ticks]
 
 
+def test_chinese_figures_count_segments_and_money_in_wan_as_the_article():
+    import matplotlib.pyplot as plt
+
+    fig = figures.make_figure("quantities_to_scale", lang="zh", size="single-column")
+    fig.canvas.draw()
+    segments = fig.axes[1]  # 2,000,000 and 800,000 segments: 200万段 and 80万段; ticks in 万 too
+    assert [t.get_text() for t in segments.texts] == ["80万段", "200万段"]  # drawn bottom up
+    assert segments.get_xlabel() == "菌段（万段）"
+    assert [t.get_text() for t in segments.get_xticklabels()][:3] == ["0", "100", "200"]
+    plt.close(fig)
+    fig = figures.make_figure("contract_money_flow", lang="zh", size="single-column")
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts]
+    # revenue 800,000 × 0.045 × 56 = 2,016,000 = 201.6万元 (four significant digits, as the prose), not 202万元
+    assert "201.6万元" in labels and "16.64万元" in labels  # enterprise 0.4 × 416,000 = 166,400
+    plt.close(fig)
+
+
 def test_draw_quantities_from_a_tiny_frame_shows_qualifiers():
     df = pd.DataFrame([
         {"panel": "area", "fact_id": "dabao_fungus_area_mu", "value": 35.0, "unit": "mu", "qualifier": "exact",

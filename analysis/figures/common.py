@@ -404,10 +404,14 @@ def money_axis(lang: str) -> tuple[float, str]:
 
 
 def money(value: float, lang: str) -> str:
-    """An amount in yuan in the axis unit of *lang*: '2.16 million yuan' / '216万元'."""
+    """An amount in yuan in the axis unit of *lang*: '2.02 million yuan' / '201.6万元' (in 万 with
+    up to four significant digits, as the Chinese prose writes it: report.format_wan)."""
+    from analysis.report import format_wan
+
     divisor, unit = money_axis(lang)
-    number = format_number(value / divisor)
-    return f"{number} {unit}" if lang == "en" else f"{number}{unit}"
+    if lang == "zh":
+        return f"{format_wan(value)}{unit}"
+    return f"{format_number(value / divisor)} {unit}"
 
 
 def yuan(value: float, lang: str) -> str:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from analysis import style
 from analysis.figures.common import FigureSpec, fact, keep_inside, register, start_figure, styled, thousands, wrap
-from analysis.report import format_number, format_quantity
+from analysis.report import format_number, format_quantity, format_wan
 
 SQUARE_METRES_PER_MU = 10_000 / 15   # unit conversion: 15 mu = 1 hectare
 QUANTITY_FACTS = {
@@ -35,7 +35,7 @@ TEXT = {
         "caption": "文章所述面积（亩）与菌段数，按同一比例尺绘制：{areas}；{segments}。",
         "alt": "两组条形图。面积：{areas}。菌段：{segments}。",
         "area_axis": "面积（亩）",
-        "segments_axis": "菌段（段）",
+        "segments_axis": "菌段（万段）",  # counted in 万, as the article and the bar labels count them
         "changsha_ginseng_area_mu": "长沙村：平地参",
         "tianfu_land_transferred_mu": "天福菌业：流转土地",
         "tianfu_ground_fungus_area_mu": "天福菌业：地摆木耳",
@@ -105,6 +105,10 @@ def draw(df: pd.DataFrame, lang: str = "en", size="web", chrome: str = "full"):
         ax.set_xlim(0, top * 1.05)
         ax.set_xlabel(words["area_axis" if panel == "area" else "segments_axis"])
         thousands(ax.xaxis)
+        if lang == "zh" and panel == "segments":  # ticks in 万段, as the labels (200万段) and the article
+            from matplotlib.ticker import FuncFormatter
+
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_wan(v)))
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
     return fig
