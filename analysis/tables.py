@@ -60,11 +60,9 @@ TABLE_WORDS = {
                            "（受补助户）；平均值按全部建档立卡贫困户分摊。"),
     },
 }
-
-
-
-
 KIND = "tables"  # the command writing the output folder, as its marker records it (analysis.io)
+
+
 # --- facts ------------------------------------------------------------------------
 def _values_as_stated(facts: pd.DataFrame, lang: str = "en") -> pd.Series:
     """Each fact's value with its qualifier and unit in *lang* (text, dates and years as written)."""
