@@ -454,11 +454,13 @@ def _parse_integer(text: str, field: dict) -> int:
     return value
 
 
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# A number as the package writes it: ASCII digits, a point, an exponent (float() alone would also
+# take '1_000', 'inf' and full-width or Arabic-Indic digits); parameters.to_number reads --set with it.
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _parse_number(text: str, field: dict | None = None) -> float:
-    if not _NUMBER.fullmatch(text):
+    if not NUMBER_TEXT.fullmatch(text):
         raise ValueError(text)
     value = float(text)
     if not math.isfinite(value):

@@ -33,14 +33,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import paths
-from analysis.data import fact, fact_value, load_assumptions
+from analysis.data import NUMBER_TEXT, fact, fact_value, load_assumptions
 from analysis.errors import DataValidationError, ParameterError
 
 PRESETS = ("low", "base", "high")
@@ -139,14 +138,10 @@ def _rule_error(name: str, value: float) -> str | None:
     return None
 
 
-# A number as text: ASCII digits, a point, an exponent (as the CSV files must write them); float()
-# alone would also take '1_000' and full-width or Arabic-Indic digits ('５０').
-_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE)
-
-
 def to_number(name: str, value) -> float:
     """*value* as a float, or ParameterError ``name=value: must be a number``."""
-    if isinstance(value, bool) or (isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip())):
+    # text is read as the data package's numbers are (data.NUMBER_TEXT): '５０', '1_000' are not numbers
+    if isinstance(value, bool) or (isinstance(value, str) and not NUMBER_TEXT.fullmatch(value.strip())):
         shown = ("".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value)
                  if isinstance(value, str) else value)  # a control character shown escaped, never sent raw
         raise ParameterError(f"{name}={shown}: must be a number")

@@ -98,6 +98,9 @@ _UNIT_ZH = {
     "season": "季",
     "coefficient_of_variation": "",
     "ratio": "",
+    # named as a word only in a unit column (a quantity reads as a percentage: format_quantity)
+    "share": "比例",
+    "rate_per_year": "年比率",
 }
 # Units whose values are not numbers: printed as they are.
 TEXT_UNITS = frozenset({"text", "date", "month_day"})

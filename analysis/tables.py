@@ -51,8 +51,6 @@ TABLE_WORDS = {
         "range": "取值范围", "low": "低值", "base": "基准值", "high": "高值", "label": "假设", "unit": "单位",
         "distribution": "分布", "source": "来源", "confidence": "可信度", "verified": "已核实",
         "yes": "是", "no": "否",
-        # units the prose never names as a word (report.format_quantity shows them as percentages)
-        "units": {"share": "比例", "rate_per_year": "年比率"},
         "assumptions_note": "已核实为“否”：为本报告的判断，或研究笔记标为未核实的数字。",
         "scenarios_title": "天福菌业代理经营一季：三组预设",
         "scenarios_subtitle": "示意：各项假设分别取低值、基准值、高值",
@@ -160,7 +158,7 @@ def assumptions_table(lang: str = "en"):
     frame["verified"] = frame["verified"].map(lambda v: words["yes"] if bool(v) else words["no"])
     if lang == "zh":
         sources = load_table("assumption_sources").set_index("source_id")
-        frame["unit_en"] = frame["unit"].map(lambda unit: words["units"].get(unit) or format_unit(unit, "zh"))
+        frame["unit_en"] = frame["unit"].map(lambda unit: format_unit(unit, "zh"))
         frame["source"] = frame["source_id"].map(lambda sid: _source_text(sources, sid, "zh"))
         for column, group in (("distribution", "distributions"), ("confidence", "confidences")):
             frame[column] = frame[column].map(lambda value, group=group: category_word(group, value, "zh"))

@@ -16,10 +16,9 @@ import pandas as pd
 
 from analysis import style
 from analysis.errors import ParameterError
-from analysis.report import format_fact, format_number
+from analysis.report import TEN_THOUSAND, WAN_UNITS_ZH, format_fact, format_number, format_wan
 
 MILLION = 1_000_000          # yuan → million yuan (English axis unit)
-TEN_THOUSAND = 10_000        # yuan → 万元 (Chinese axis unit)
 
 
 # --- registry -------------------------------------------------------------------
@@ -400,14 +399,12 @@ def _widen_for_texts(ax, renderer) -> bool:
 
 def money_axis(lang: str) -> tuple[float, str]:
     """Divisor and unit word for amounts in yuan on an axis: million yuan / 万元."""
-    return (MILLION, "million yuan") if lang == "en" else (TEN_THOUSAND, "万元")
+    return (MILLION, "million yuan") if lang == "en" else (TEN_THOUSAND, WAN_UNITS_ZH["yuan"])  # 万元
 
 
 def money(value: float, lang: str) -> str:
     """An amount in yuan in the axis unit of *lang*: '2.02 million yuan' / '201.6万元' (in 万 with
     up to four significant digits, as the Chinese prose writes it: report.format_wan)."""
-    from analysis.report import format_wan
-
     divisor, unit = money_axis(lang)
     if lang == "zh":
         return f"{format_wan(value)}{unit}"
